@@ -1,0 +1,64 @@
+"""Flask web UI and JSON API (app factory)."""
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from flask import Flask, send_from_directory
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+
+from catalogue.service import Catalogue
+from catalogue.settings import Settings
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+def _secret_key(settings: Settings) -> str:
+    if settings.secret_key:
+        return settings.secret_key
+    path = Path(settings.instance_dir) / "secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def create_app(settings: Settings | None = None, catalogue: Catalogue | None = None) -> Flask:
+    """Build the web app around a catalogue (store + search index)."""
+    settings = settings or Settings.from_env()
+    app = Flask(__name__, static_folder=str(STATIC), static_url_path="/static")
+    app.config.update(SECRET_KEY=_secret_key(settings), MAX_CONTENT_LENGTH=settings.max_upload_mb * 1024 * 1024,
+                      SETTINGS=settings, JSON_SORT_KEYS=False)
+    app.json.sort_keys = False
+    app.jinja_loader = ChoiceLoader([
+        FileSystemLoader(str(Path(__file__).resolve().parent / "templates")),
+        PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
+    ])
+    app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
+    app.extensions["catalogue"] = catalogue or Catalogue(settings)
+    app.extensions["catalogue"].sync_index(force=True)
+
+    from . import errors, filters, views_datasets, views_publishers, views_search
+
+    filters.register(app)
+    errors.register(app)
+    app.register_blueprint(views_search.bp)
+    app.register_blueprint(views_datasets.bp)
+    app.register_blueprint(views_publishers.bp)
+
+    @app.route("/assets/<path:filename>")
+    def govuk_assets(filename: str):
+        return send_from_directory(STATIC / "govuk" / "assets", filename)
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Content-Security-Policy",
+                                    "default-src 'self'; script-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+                                    "style-src 'self' 'unsafe-inline'")
+        return response
+
+    return app

@@ -1,0 +1,52 @@
+# Two everyday commands: `make run` (set up and serve with the seed data) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+GOVUK_FRONTEND_VERSION := 6.3.0
+ASSETS := web/static/govuk/govuk-frontend.min.css
+STAMP := $(VENV)/.installed
+N ?= 10000
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test test-postgres bench install assets reindex clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python setup.cfg pyproject.toml
+	$(BIN)/pip install --quiet -e ".[test,postgres]"
+	touch $(STAMP)
+
+install: $(STAMP) $(ASSETS)
+
+# GOV.UK Frontend, pinned, from the npm registry (dist files only, no build step).
+$(ASSETS):
+	rm -rf build/govuk-frontend && mkdir -p build/govuk-frontend web/static/govuk
+	cd build/govuk-frontend && npm pack --silent govuk-frontend@$(GOVUK_FRONTEND_VERSION) >/dev/null && tar xzf govuk-frontend-$(GOVUK_FRONTEND_VERSION).tgz
+	cp -R build/govuk-frontend/package/dist/govuk/assets build/govuk-frontend/package/dist/govuk/govuk-frontend.min.js web/static/govuk/
+	cp build/govuk-frontend/package/dist/govuk/govuk-frontend.min.css $(ASSETS)
+
+assets: $(ASSETS)
+
+run: install
+	$(BIN)/catalogue init --seed
+	@echo "Open http://$(HOST):$(PORT)/ in a browser."
+	$(BIN)/catalogue serve --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/pytest -q
+
+# The store, service and web tests against a private PostgreSQL (Debian's postgresql package).
+test-postgres: install
+	bash scripts/with_postgres.sh $(BIN)/pytest -q -m postgres
+
+bench: install
+	$(BIN)/python benchmarks/bench_catalogue.py --n $(N)
+
+reindex: install
+	$(BIN)/catalogue reindex
+
+clean:
+	rm -rf build instance web/static/govuk .pytest_cache

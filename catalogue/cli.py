@@ -1,0 +1,259 @@
+"""The `catalogue` command. The one place that wires core, web and harvesters together."""
+from __future__ import annotations
+
+import json
+import sys
+import time
+import traceback
+from functools import wraps
+from pathlib import Path
+
+import click
+
+from .records_io import InputError, read_records
+from .settings import REPO_ROOT, SETTINGS, Settings
+from .validation import validate
+
+SEED_DIR = REPO_ROOT / "seed_data"
+
+
+class Ctx:
+    def __init__(self, settings: Settings, debug: bool):
+        self.settings, self.debug = settings, debug
+        self._catalogue = None
+
+    @property
+    def catalogue(self):
+        if self._catalogue is None:
+            from .service import Catalogue
+
+            self._catalogue = Catalogue(self.settings)
+        return self._catalogue
+
+
+def friendly(fn):
+    """Print a one-line error instead of a traceback, unless --debug."""
+    @wraps(fn)
+    def wrapper(*args, **kwargs):
+        ctx = click.get_current_context().find_object(Ctx)
+        try:
+            return fn(*args, **kwargs)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:  # noqa: BLE001 - top-level CLI guard
+            if ctx and ctx.debug:
+                traceback.print_exc()
+            raise click.ClickException(f"{type(exc).__name__}: {exc}") from None
+    return wrapper
+
+
+def _settings_help() -> str:
+    return "Settings (environment variables): " + "; ".join(
+        f"CATALOGUE_{s.name.upper()}: {s.help}" for s in SETTINGS)
+
+
+@click.group(epilog=_settings_help())
+@click.option("--instance", "instance_dir", help="Instance folder (store and index).")
+@click.option("--database-url", help="SQLAlchemy URL of the store (default: SQLite in the instance folder).")
+@click.option("--debug", is_flag=True, help="Show tracebacks on errors.")
+@click.version_option(package_name="uk-data-catalogue")
+@click.pass_context
+def main(ctx, instance_dir, database_url, debug):
+    """Cross-government metadata catalogue: load, validate, search index, RDF export and web server."""
+    ctx.obj = Ctx(Settings.from_env(instance_dir=instance_dir, database_url=database_url), debug)
+
+
+@main.command()
+@click.option("--seed/--no-seed", default=False, help="Also load the publishers and datasets in seed_data/.")
+@click.pass_obj
+@friendly
+def init(obj: Ctx, seed):
+    """Create the store and the search index (safe to run again)."""
+    cat = obj.catalogue
+    click.echo(f"Store: {obj.settings.db_url}")
+    click.echo(f"Index: {obj.settings.index_path}")
+    if seed:
+        _load_publishers(cat, SEED_DIR / "publishers.json")
+        files = sorted((SEED_DIR / "datasets").glob("*.json"))
+        if _load(obj, files, author="seed", route="seed", as_json=False):
+            sys.exit(1)
+    touched = cat.sync_index(force=True)
+    click.echo(f"Ready: {cat.store.count()} published datasets, index caught up ({touched} updated).")
+
+
+def _load_publishers(cat, path: Path) -> None:
+    pubs = read_records(path)
+    bad = [p for p in pubs if not isinstance(p, dict) or not isinstance(p.get("id"), str)]
+    if bad:
+        raise click.ClickException(f"{path}: every publisher needs an 'id' (found {len(bad)} without)")
+    click.echo(f"Publishers: {cat.load_publishers(pubs)} loaded from {path}")
+
+
+def _load(obj: Ctx, files, *, author: str, route: str, as_json: bool) -> bool:
+    """Load files through the single write path. Returns True if anything failed."""
+    records, failed = [], False
+    for f in files:
+        try:
+            records.extend(read_records(f))
+        except InputError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            failed = True
+    if failed:
+        click.echo("Nothing loaded: fix the files above first.", err=True)
+        return True
+    start = time.perf_counter()
+    with click.progressbar(length=len(records), label="Loading", file=sys.stderr,
+                           hidden=as_json or not sys.stderr.isatty()) as bar:
+        results = obj.catalogue.save_many(records, author=author, route=route, progress=lambda _: bar.update(1))
+    took = time.perf_counter() - start
+    totals: dict[str, int] = {}
+    for r in results:
+        totals[r.action] = totals.get(r.action, 0) + 1
+    if as_json:
+        click.echo(json.dumps({"totals": totals, "seconds": round(took, 2),
+                               "results": [r.to_dict() for r in results if r.action == "rejected"]}, indent=2))
+    else:
+        for i, r in enumerate(results):
+            if r.action == "rejected":
+                click.echo(f"Rejected record {i + 1} ({r.identifier or 'no identifier'}):", err=True)
+                for issue in r.report.errors:
+                    click.echo(f"  {issue.path}: {issue.message}", err=True)
+        summary = ", ".join(f"{v} {k}" for k, v in sorted(totals.items())) or "no records"
+        click.echo(f"Loaded {len(results)} records in {took:.1f}s: {summary}.")
+    return totals.get("rejected", 0) > 0
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--publishers", "publishers_file", type=click.Path(exists=True, dir_okay=False),
+              help="JSON list of publishers ({id, name, ...}) to load first.")
+@click.option("--author", default="cli", show_default=True, help="Who is recorded in the revision history.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_obj
+@friendly
+def load(obj: Ctx, files, publishers_file, author, as_json):
+    """Load records from JSON or JSON Lines files (validated; invalid records are not stored)."""
+    if publishers_file:
+        _load_publishers(obj.catalogue, Path(publishers_file))
+    if _load(obj, files, author=author, route="cli-load", as_json=as_json):
+        sys.exit(1)
+
+
+@main.command("validate")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the reports as JSON.")
+@click.option("--errors-only", is_flag=True, help="Hide warnings about missing recommended fields.")
+@friendly
+def validate_cmd(files, as_json, errors_only):
+    """Check records in JSON or JSON Lines files against the metadata requirements schema."""
+    out, any_invalid = [], False
+    for f in files:
+        entry: dict = {"file": f, "error": None, "records": []}
+        try:
+            records = read_records(f)
+        except InputError as exc:
+            entry["error"] = str(exc)
+            any_invalid = True
+            out.append(entry)
+            if not as_json:
+                click.echo(f"Error: {exc}", err=True)
+            continue
+        for i, rec in enumerate(records):
+            report = validate(rec)
+            any_invalid |= not report.valid
+            ident = rec.get("identifier") if isinstance(rec, dict) else None
+            entry["records"].append({"index": i, "identifier": ident, **report.to_dict()})
+            if not as_json:
+                status = "valid" if report.valid else "INVALID"
+                click.echo(f"{f} record {i + 1} ({ident or 'no identifier'}): {status}, "
+                           f"{len(report.errors)} error(s), {len(report.warnings)} warning(s)")
+                for issue in report.issues:
+                    if errors_only and issue.severity != "error":
+                        continue
+                    click.echo(f"  {issue.severity:7} {issue.path}: {issue.message}")
+        out.append(entry)
+    if as_json:
+        click.echo(json.dumps({"valid": not any_invalid, "files": out}, indent=2))
+    sys.exit(1 if any_invalid else 0)
+
+
+@main.command()
+@click.pass_obj
+@friendly
+def reindex(obj: Ctx):
+    """Rebuild the search index from the store."""
+    start = time.perf_counter()
+    n = obj.catalogue.reindex()
+    click.echo(f"Indexed {n} datasets in {time.perf_counter() - start:.1f}s.")
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["ttl", "jsonld", "rdf", "nt"]), default="ttl", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
+@click.pass_obj
+@friendly
+def export(obj: Ctx, fmt, output):
+    """Export the whole catalogue as DCAT-AP 3 RDF."""
+    from .dcat import catalogue_graph
+    from .rdf_io import serialize
+
+    cat = obj.catalogue
+    records = [d.record for d in cat.store.datasets()]
+    pubs = {p["id"]: p for p in cat.store.publishers()}
+    data, _ = serialize(catalogue_graph(records, obj.settings.base_url, pubs), fmt)
+    if output:
+        Path(output).write_bytes(data)
+        click.echo(f"Exported {len(records)} datasets to {output}.", err=True)
+    else:
+        click.get_binary_stream("stdout").write(data)
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["ttl", "jsonld", "rdf", "nt"]), help="Default: from the extension.")
+@click.option("--author", default="cli", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_obj
+@friendly
+def import_cmd(obj: Ctx, file, fmt, author, as_json):
+    """Import DCAT datasets from an RDF file through the normal write path."""
+    from .dcat import graph_to_records
+    from .rdf_io import FORMATS, RDFError, parse_rdf
+
+    try:
+        graph = parse_rdf(Path(file).read_bytes(), fmt=FORMATS[fmt][0] if fmt else None, source=file)
+    except RDFError as exc:
+        raise click.ClickException(str(exc)) from None
+    records = graph_to_records(graph)
+    if not records:
+        raise click.ClickException(f"{file}: no dcat:Dataset found")
+    tmp = Path(obj.settings.instance_dir)
+    tmp.mkdir(parents=True, exist_ok=True)
+    results = obj.catalogue.save_many(records, author=author, route="rdf-import")
+    failed = [r for r in results if r.action == "rejected"]
+    if as_json:
+        click.echo(json.dumps([r.to_dict() for r in results], indent=2))
+    else:
+        for r in results:
+            click.echo(f"{r.identifier or '(no identifier)'}: {r.action}")
+            for issue in r.report.errors:
+                click.echo(f"  {issue.path}: {issue.message}", err=True)
+    sys.exit(1 if failed else 0)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.pass_obj
+@friendly
+def serve(obj: Ctx, host, port):
+    """Serve the web UI and JSON API."""
+    from web import create_app
+
+    app = create_app(obj.settings, catalogue=obj.catalogue)
+    click.echo(f"Serving the catalogue at http://{host}:{port}/ (Ctrl+C to stop)")
+    app.run(host=host, port=port, threaded=True, debug=False, use_reloader=False)
+
+
+if __name__ == "__main__":
+    main()

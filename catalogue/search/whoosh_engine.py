@@ -1,0 +1,208 @@
+"""Whoosh adapter for the search engine interface. No Whoosh type leaves this module."""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+from typing import Iterable
+
+from whoosh import fields, highlight, index, qparser, query, sorting
+from whoosh.analysis import StemmingAnalyzer
+
+from . import FACETS, Hit, SearchQuery, SearchResult
+
+SCHEMA_VERSION = 1
+MAX_QUERY_CHARS = 1000
+MAX_TERMS = 40
+TEXT_FIELDS = {"title": 4.0, "keywords": 2.0, "summary": 1.5, "description": 1.0, "publisher_name": 1.5,
+               "owner": 1.0, "variables": 1.0, "linkage_text": 1.0}
+LIST_FIELDS = ("keywords", "variables", "linkage_key", "nation", "tre", "theme")
+
+
+def _schema() -> fields.Schema:
+    text = StemmingAnalyzer()
+    facet = dict(commas=True, stored=True, lowercase=False)
+    return fields.Schema(
+        id=fields.ID(stored=True, unique=True),
+        title=fields.TEXT(analyzer=text, stored=True),
+        title_sort=fields.ID(sortable=True),
+        summary=fields.TEXT(analyzer=text, stored=True),
+        description=fields.TEXT(analyzer=text, stored=True),
+        keywords=fields.TEXT(analyzer=text),
+        publisher_name=fields.TEXT(analyzer=text, stored=True),
+        owner=fields.TEXT(analyzer=text),
+        variables=fields.TEXT(analyzer=text),
+        linkage_text=fields.TEXT(analyzer=text),
+        publisher=fields.KEYWORD(**facet),
+        nation=fields.KEYWORD(**facet),
+        tre=fields.KEYWORD(**facet),
+        theme=fields.KEYWORD(**facet),
+        linkage_key=fields.KEYWORD(**facet),
+        band=fields.KEYWORD(**facet),
+        readiness=fields.NUMERIC(int, bits=32, stored=True, sortable=True),  # tenths of a point
+        modified=fields.ID(stored=True, sortable=True),
+    )
+
+
+def _to_whoosh(doc: dict) -> dict:
+    out = {}
+    for key, value in doc.items():
+        if key in ("nation", "tre", "theme", "linkage_key"):
+            value = ",".join(v.replace(",", " ") for v in value)
+        elif key in LIST_FIELDS:
+            value = "\n".join(value)
+        out[key] = value
+    out["readiness"] = int(round(float(doc.get("readiness") or 0) * 10))
+    out["title_sort"] = (doc.get("title") or "").lower()
+    out["linkage_text"] = " ".join(k.replace("-", " ") for k in doc.get("linkage_key", []))
+    return out
+
+
+def _split(value: str | None) -> list[str]:
+    return [v for v in (value or "").split(",") if v]
+
+
+class WhooshEngine:
+    """Full-text search with facets over a Whoosh index in a folder."""
+
+    def __init__(self, path: str):
+        self.path = Path(path)
+        self._ix = None
+
+    # housekeeping
+    def _state_file(self) -> Path:
+        return self.path / "catalogue-state.json"
+
+    def _open(self):
+        if self._ix is None:
+            if self.path.exists() and index.exists_in(str(self.path)) and self._state().get("version") == SCHEMA_VERSION:
+                self._ix = index.open_dir(str(self.path))
+            else:
+                self._create()
+        return self._ix
+
+    def _create(self) -> None:
+        if self.path.exists():
+            shutil.rmtree(self.path)
+        self.path.mkdir(parents=True)
+        self._ix = index.create_in(str(self.path), _schema())
+        self._write_state({"version": SCHEMA_VERSION, "seq": None})
+
+    def _state(self) -> dict:
+        try:
+            return json.loads(self._state_file().read_text())
+        except (OSError, ValueError):
+            return {}
+
+    def _write_state(self, state: dict) -> None:
+        tmp = self._state_file().with_suffix(".tmp")
+        tmp.write_text(json.dumps(state))
+        tmp.replace(self._state_file())
+
+    def last_seq(self) -> int | None:
+        self._open()
+        return self._state().get("seq")
+
+    def set_last_seq(self, seq: int) -> None:
+        self._open()
+        self._write_state({"version": SCHEMA_VERSION, "seq": seq})
+
+    def doc_count(self) -> int:
+        ix = self._open()
+        ix = ix.refresh() if hasattr(ix, "refresh") else ix
+        return ix.doc_count()
+
+    # writes
+    def index(self, docs: list[dict]) -> None:
+        if not docs:
+            return
+        writer = self._open().writer(timeout=30.0)
+        try:
+            for doc in docs:
+                writer.update_document(**_to_whoosh(doc))
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+
+    def delete(self, ids: list[str]) -> None:
+        if not ids:
+            return
+        writer = self._open().writer(timeout=30.0)
+        for doc_id in ids:
+            writer.delete_by_term("id", doc_id)
+        writer.commit()
+
+    def rebuild(self, docs: Iterable[dict]) -> int:
+        self._ix = None
+        self._create()
+        writer = self._ix.writer(procs=1, limitmb=256)
+        n = 0
+        for doc in docs:
+            writer.add_document(**_to_whoosh(doc))
+            n += 1
+        writer.commit(optimize=True)
+        return n
+
+    # reads
+    def _parse(self, text: str, schema) -> tuple[query.Query, str]:
+        text = (text or "").strip()
+        notice = ""
+        if len(text) > MAX_QUERY_CHARS:
+            text, notice = text[:MAX_QUERY_CHARS], f"Your search was shortened to its first {MAX_QUERY_CHARS} characters."
+        if not text:
+            return query.Every(), notice
+        parser = qparser.MultifieldParser(list(TEXT_FIELDS), schema, fieldboosts=TEXT_FIELDS)
+        parser.remove_plugin_class(qparser.WildcardPlugin)  # leading wildcards are slow and rarely meant
+        try:
+            parsed = parser.parse(text)
+            if len(list(parsed.leaves())) <= MAX_TERMS * len(TEXT_FIELDS) and parsed is not query.NullQuery:
+                return parsed, notice
+        except Exception:  # any parser failure falls back to plain words
+            pass
+        words = re.findall(r"\w+", text)[:MAX_TERMS]
+        if not words:
+            return query.NullQuery, notice
+        fallback = parser.parse(" ".join(words))
+        return fallback, notice or "Some of your search syntax was not understood, so the words were searched for."
+
+    def search(self, q: SearchQuery) -> SearchResult:
+        ix = self._open()
+        parsed, notice = self._parse(q.text, ix.schema)
+        filters = [query.Or([query.Term(name, v) for v in values])
+                   for name, values in sorted(q.filters.items()) if name in FACETS and values]
+        flt = query.And(filters) if filters else None
+        sortedby, reverse = None, False
+        if q.sort == "title" or (q.sort == "relevance" and isinstance(parsed, query.Every)):
+            sortedby = "title_sort"
+        elif q.sort == "modified":
+            sortedby, reverse = "modified", True
+        elif q.sort == "readiness":
+            sortedby, reverse = "readiness", True
+        groups = {name: sorting.FieldFacet(name, allow_overlap=True, maptype=sorting.Count) for name in FACETS}
+        page = max(1, q.page)
+        with ix.searcher() as searcher:
+            if parsed is query.NullQuery:
+                return SearchResult(0, page, q.page_size, [], {f: [] for f in FACETS}, notice)
+            results = searcher.search(parsed, limit=page * q.page_size, sortedby=sortedby, reverse=reverse,
+                                      groupedby=groups, filter=flt, terms=True)
+            results.fragmenter = highlight.ContextFragmenter(maxchars=240, surround=60)
+            results.formatter = highlight.HtmlFormatter(tagname="mark", classname="match", termclass="term")
+            total = len(results)
+            hits = [self._hit(hit) for hit in results[(page - 1) * q.page_size: page * q.page_size]]
+            facets = {name: sorted(results.groups(name).items(), key=lambda kv: (-kv[1], kv[0]))
+                      for name in FACETS}
+        return SearchResult(total, page, q.page_size, hits, facets, notice)
+
+    @staticmethod
+    def _hit(hit) -> Hit:
+        snippet = ""
+        for name in ("summary", "description", "title"):
+            snippet = hit.highlights(name, top=2)
+            if snippet:
+                break
+        return Hit(id=hit["id"], title=hit.get("title", ""), summary=hit.get("summary", ""),
+                   publisher=hit.get("publisher", ""), publisher_name=hit.get("publisher_name", ""),
+                   readiness=hit.get("readiness", 0) / 10, band=hit.get("band", ""), modified=hit.get("modified", ""),
+                   nations=_split(hit.get("nation")), snippet=snippet)

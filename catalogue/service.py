@@ -1,0 +1,148 @@
+"""The one way in for writes: validate, store (new revision), project (search index). Plus index catch-up."""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+from .scoring import readiness
+from .search import SearchEngine, SearchQuery, SearchResult, make_engine
+from .search.documents import search_document
+from .settings import Settings
+from .store import PUBLISHED, Dataset, Store
+from .validation import Issue, Report, validate
+
+
+@dataclass
+class SaveResult:
+    identifier: str
+    action: str  # created, updated, unchanged, withdrawn, rejected
+    report: Report
+    revision: int | None = None
+
+    def to_dict(self) -> dict:
+        return {"identifier": self.identifier, "action": self.action, "revision": self.revision,
+                "report": self.report.to_dict()}
+
+
+class Catalogue:
+    """The store (truth) and its search projection, wired together."""
+
+    def __init__(self, settings: Settings, store: Store | None = None, engine: SearchEngine | None = None):
+        self.settings = settings
+        self.store = store or Store(settings.db_url)
+        self.engine = engine or make_engine(settings.index_path)
+        self._lock = threading.RLock()
+        self._last_sync = 0.0
+        self._pub_names: dict[str, str] | None = None
+
+    # publishers
+    def publisher_names(self) -> dict[str, str]:
+        if self._pub_names is None:
+            self._pub_names = {p["id"]: p["name"] for p in self.store.publishers()}
+        return self._pub_names
+
+    def load_publishers(self, publishers: Iterable[dict]) -> int:
+        n = 0
+        for pub in publishers:
+            self.store.upsert_publisher(pub)
+            n += 1
+        self._pub_names = None
+        return n
+
+    # writes
+    def save(self, record, *, author: str, route: str, allow_invalid: bool = False) -> SaveResult:
+        """Validate, store as a new revision and index one record."""
+        return self.save_many([record], author=author, route=route, allow_invalid=allow_invalid)[0]
+
+    def save_many(self, records: Iterable, *, author: str, route: str, allow_invalid: bool = False,
+                  progress: Callable[[int], None] | None = None) -> list[SaveResult]:
+        """The single write path. Invalid records are rejected (nothing stored) unless allow_invalid."""
+        results: list[SaveResult] = []
+        changed: list[dict] = []
+        for i, record in enumerate(records, 1):
+            report = validate(record)
+            ident = record.get("identifier") if isinstance(record, dict) else None
+            ident = ident if isinstance(ident, str) else ""
+            storable = isinstance(record, dict) and all(isinstance(record.get(k), str) and record.get(k)
+                                                        for k in ("identifier", "publisher", "title"))
+            if not report.valid and not (allow_invalid and storable):
+                results.append(SaveResult(ident, "rejected", report))
+            else:
+                written = self.store.put(record, report.to_dict(), author=author, route=route)
+                results.append(SaveResult(ident, written.action, report, written.revision))
+                if written.action != "unchanged":
+                    changed.append(record)
+            if progress:
+                progress(i)
+        self._project(changed, [])
+        return results
+
+    def withdraw(self, dataset_id: str, *, reason: str, author: str, route: str) -> SaveResult | None:
+        written = self.store.withdraw(dataset_id, reason=reason, author=author, route=route)
+        if written is None:
+            return None
+        self._project([], [dataset_id])
+        return SaveResult(dataset_id, written.action, Report(), written.revision)
+
+    def _project(self, records: list[dict], withdrawn: list[str]) -> None:
+        names = self.publisher_names()
+        with self._lock:
+            self.engine.index([search_document(r, names.get(r["publisher"], "")) for r in records])
+            self.engine.delete(withdrawn)
+        self.sync_index(force=True)
+
+    # projection upkeep
+    def sync_index(self, force: bool = False, min_interval: float = 2.0) -> int:
+        """Catch the index up with the store from the revision counter. Returns documents touched."""
+        now = time.monotonic()
+        if not force and now - self._last_sync < min_interval:
+            return 0
+        with self._lock:
+            self._last_sync = now
+            last = self.engine.last_seq()
+            if last is None:
+                return self.reindex()
+            changed = self.store.changed_since(last)
+            if not changed:
+                return 0
+            names = self.publisher_names()
+            live = [d.record for d in changed if d.status == PUBLISHED]
+            gone = [d.id for d in changed if d.status != PUBLISHED]
+            self.engine.index([search_document(r, names.get(r["publisher"], "")) for r in live])
+            self.engine.delete(gone)
+            self.engine.set_last_seq(max(d.seq for d in changed))
+            return len(changed)
+
+    def reindex(self) -> int:
+        """Rebuild the whole index from the store."""
+        with self._lock:
+            self._pub_names = None
+            names = self.publisher_names()
+            seq = self.store.max_seq()
+            datasets = self.store.datasets(status=PUBLISHED)
+            n = self.engine.rebuild(search_document(d.record, names.get(d.publisher, "")) for d in datasets)
+            self.engine.set_last_seq(seq)
+            return n
+
+    # reads
+    def search(self, query: SearchQuery) -> SearchResult:
+        self.sync_index()
+        return self.engine.search(query)
+
+    def get(self, dataset_id: str) -> Dataset | None:
+        return self.store.get(dataset_id)
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def dataset_summary(dataset: Dataset) -> dict:
+    """What every view of a dataset needs: record, score and report."""
+    return {"record": dataset.record, "status": dataset.status, "revision": dataset.revision,
+            "withdrawn_reason": dataset.withdrawn_reason, "updated_at": dataset.updated_at.isoformat(),
+            "readiness": readiness(dataset.record).to_dict(), "validation": dataset.report}
+
+
+__all__ = ["Catalogue", "SaveResult", "Issue", "dataset_summary"]

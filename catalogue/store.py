@@ -1,0 +1,249 @@
+"""The store: the system of record. Datasets, their full revision history and publishers (SQLAlchemy 2)."""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import (JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, create_engine, event,
+                        func, select)
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+PUBLISHED, WITHDRAWN = "published", "withdrawn"
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class PublisherRow(Base):
+    __tablename__ = "publishers"
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    abbreviation: Mapped[str] = mapped_column(String(50), default="")
+    nation: Mapped[str] = mapped_column(String(50), default="")
+    homepage: Mapped[str] = mapped_column(String(500), default="")
+
+
+class DatasetRow(Base):
+    __tablename__ = "datasets"
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    publisher: Mapped[str] = mapped_column(String(100), index=True)
+    title: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default=PUBLISHED, index=True)
+    record: Mapped[dict] = mapped_column(JSON)
+    report: Mapped[dict] = mapped_column(JSON)
+    revision: Mapped[int] = mapped_column(Integer)  # number of the current revision of this dataset
+    seq: Mapped[int] = mapped_column(Integer, index=True)  # global revision counter at the last change
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    withdrawn_reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class RevisionRow(Base):
+    __tablename__ = "revisions"
+    __table_args__ = (UniqueConstraint("dataset_id", "number"),)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    dataset_id: Mapped[str] = mapped_column(ForeignKey("datasets.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(20))
+    author: Mapped[str] = mapped_column(String(200))
+    route: Mapped[str] = mapped_column(String(50))
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    record: Mapped[dict] = mapped_column(JSON)
+
+
+@dataclass
+class Dataset:
+    id: str
+    publisher: str
+    title: str
+    status: str
+    record: dict
+    report: dict
+    revision: int
+    seq: int
+    created_at: datetime
+    updated_at: datetime
+    withdrawn_reason: str = ""
+
+    @classmethod
+    def from_row(cls, row: DatasetRow) -> "Dataset":
+        return cls(row.id, row.publisher, row.title, row.status, copy.deepcopy(row.record), row.report or {},
+                   row.revision, row.seq, _utc(row.created_at), _utc(row.updated_at), row.withdrawn_reason or "")
+
+
+@dataclass
+class Revision:
+    seq: int
+    dataset_id: str
+    number: int
+    action: str
+    author: str
+    route: str
+    note: str
+    created_at: datetime
+    record: dict
+
+
+@dataclass
+class WriteResult:
+    action: str  # created, updated, unchanged, withdrawn
+    revision: int | None
+    seq: int | None
+
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Store:
+    """Records and history in any SQLAlchemy database (SQLite by default)."""
+
+    def __init__(self, url: str):
+        if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        self.url = url
+        self.engine = create_engine(url, future=True, pool_pre_ping=True)
+        if url.startswith("sqlite"):
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        Base.metadata.create_all(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # publishers
+    def upsert_publisher(self, pub: dict) -> None:
+        with Session(self.engine) as s, s.begin():
+            row = s.get(PublisherRow, pub["id"]) or PublisherRow(id=pub["id"])
+            row.name = pub.get("name") or pub["id"]
+            row.abbreviation = pub.get("abbreviation", "")
+            row.nation = pub.get("nation", "")
+            row.homepage = pub.get("homepage", "")
+            s.add(row)
+
+    def publishers(self) -> list[dict]:
+        with Session(self.engine) as s:
+            rows = s.scalars(select(PublisherRow).order_by(PublisherRow.name)).all()
+            return [_pub(r) for r in rows]
+
+    def publisher(self, pub_id: str) -> dict | None:
+        with Session(self.engine) as s:
+            row = s.get(PublisherRow, pub_id)
+            return _pub(row) if row else None
+
+    def publisher_counts(self) -> dict[str, int]:
+        with Session(self.engine) as s:
+            q = select(DatasetRow.publisher, func.count()).where(DatasetRow.status == PUBLISHED) \
+                .group_by(DatasetRow.publisher)
+            return dict(s.execute(q).all())
+
+    # datasets
+    def get(self, dataset_id: str) -> Dataset | None:
+        with Session(self.engine) as s:
+            row = s.get(DatasetRow, dataset_id)
+            return Dataset.from_row(row) if row else None
+
+    def datasets(self, publisher: str | None = None, status: str | None = PUBLISHED,
+                 ids: list[str] | None = None) -> list[Dataset]:
+        with Session(self.engine) as s:
+            q = select(DatasetRow).order_by(DatasetRow.id)
+            if publisher:
+                q = q.where(DatasetRow.publisher == publisher)
+            if status:
+                q = q.where(DatasetRow.status == status)
+            if ids is not None:
+                q = q.where(DatasetRow.id.in_(ids))
+            return [Dataset.from_row(r) for r in s.scalars(q)]
+
+    def count(self, status: str | None = PUBLISHED) -> int:
+        with Session(self.engine) as s:
+            q = select(func.count()).select_from(DatasetRow)
+            if status:
+                q = q.where(DatasetRow.status == status)
+            return s.scalar(q) or 0
+
+    def max_seq(self) -> int:
+        with Session(self.engine) as s:
+            return s.scalar(select(func.max(RevisionRow.seq))) or 0
+
+    def changed_since(self, seq: int) -> list[Dataset]:
+        """Datasets (any status) whose last change came after revision `seq`."""
+        with Session(self.engine) as s:
+            rows = s.scalars(select(DatasetRow).where(DatasetRow.seq > seq).order_by(DatasetRow.seq))
+            return [Dataset.from_row(r) for r in rows]
+
+    def put(self, record: dict, report: dict, *, author: str, route: str, note: str = "") -> WriteResult:
+        """Store a record as a new revision, unless it equals the current one."""
+        for attempt in range(5):
+            try:
+                return self._put(record, report, author=author, route=route, note=note)
+            except IntegrityError:  # a concurrent writer took the same revision number
+                if attempt == 4:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _put(self, record: dict, report: dict, *, author: str, route: str, note: str) -> WriteResult:
+        now = _now()
+        with Session(self.engine) as s, s.begin():
+            row = s.get(DatasetRow, record["identifier"], with_for_update=True)
+            if row is not None and row.status == PUBLISHED and row.record == record:
+                return WriteResult("unchanged", row.revision, row.seq)
+            action = "created" if row is None else "updated"
+            number = 1 if row is None else row.revision + 1
+            rev = RevisionRow(dataset_id=record["identifier"], number=number, action=action, author=author,
+                              route=route, note=note, created_at=now, record=record)
+            if row is None:
+                row = DatasetRow(id=record["identifier"], created_at=now, seq=0)
+                s.add(row)
+            row.publisher, row.title = record["publisher"], record["title"]
+            row.status, row.withdrawn_reason = PUBLISHED, ""
+            row.record, row.report = record, report
+            row.revision, row.updated_at = number, now
+            s.flush()
+            s.add(rev)
+            s.flush()
+            row.seq = rev.seq
+            return WriteResult(action, number, rev.seq)
+
+    def withdraw(self, dataset_id: str, *, reason: str, author: str, route: str) -> WriteResult | None:
+        now = _now()
+        with Session(self.engine) as s, s.begin():
+            row = s.get(DatasetRow, dataset_id, with_for_update=True)
+            if row is None:
+                return None
+            if row.status == WITHDRAWN:
+                return WriteResult("unchanged", row.revision, row.seq)
+            rev = RevisionRow(dataset_id=dataset_id, number=row.revision + 1, action="withdrawn", author=author,
+                              route=route, note=reason, created_at=now, record=row.record)
+            s.add(rev)
+            s.flush()
+            row.status, row.withdrawn_reason = WITHDRAWN, reason
+            row.revision, row.seq, row.updated_at = rev.number, rev.seq, now
+            return WriteResult("withdrawn", rev.number, rev.seq)
+
+    def revisions(self, dataset_id: str) -> list[Revision]:
+        with Session(self.engine) as s:
+            q = select(RevisionRow).where(RevisionRow.dataset_id == dataset_id).order_by(RevisionRow.number)
+            return [Revision(r.seq, r.dataset_id, r.number, r.action, r.author, r.route, r.note,
+                             _utc(r.created_at), r.record) for r in s.scalars(q)]
+
+
+def _pub(row: PublisherRow) -> dict:
+    return {"id": row.id, "name": row.name, "abbreviation": row.abbreviation, "nation": row.nation,
+            "homepage": row.homepage}
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()

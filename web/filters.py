@@ -1,0 +1,43 @@
+"""Template filters and globals."""
+from __future__ import annotations
+
+from datetime import date
+
+from markupsafe import Markup, escape
+
+from catalogue.schema import dataset_schema
+
+FREQUENCY = {k: k.removeprefix("freq:") for k in dataset_schema()["properties"]["updateFrequency"]["enum"]}
+LINKAGE_LABELS = {
+    "nhs-number": "NHS number", "chi-number": "CHI number", "hcn": "Health and Care Number",
+    "national-insurance-number": "National Insurance number", "pupil-matching-reference": "Pupil Matching Reference",
+    "unique-pupil-number": "Unique Pupil Number", "unique-learner-number": "Unique Learner Number", "uprn": "UPRN",
+    "postcode": "Postcode", "date-of-birth": "Date of birth", "name": "Name", "sex": "Sex", "address": "Address",
+    "pnc-id": "PNC ID", "company-number": "Company number", "other-identifier": "Other identifier",
+}
+BAND_COLOURS = {"ready": "green", "partial": "blue", "limited": "yellow", "not-ready": "red"}
+
+
+def nice_date(value: str) -> str:
+    try:
+        return date.fromisoformat(value).strftime("%-d %B %Y")
+    except (TypeError, ValueError):
+        return value or ""
+
+
+def frequency(value: str) -> str:
+    import re
+
+    word = FREQUENCY.get(value, value or "")
+    return re.sub(r"(?<!^)([A-Z])", r" \1", word).lower()
+
+
+def mailto(email: str) -> Markup:
+    return Markup('<a class="govuk-link" href="mailto:{0}">{0}</a>').format(escape(email))
+
+
+def register(app) -> None:
+    app.jinja_env.filters.update(nice_date=nice_date, frequency=frequency, mailto=mailto,
+                                 linkage_label=lambda v: LINKAGE_LABELS.get(v, v))
+    app.jinja_env.globals.update(BAND_COLOURS=BAND_COLOURS, LINKAGE_LABELS=LINKAGE_LABELS,
+                                 serviceName="UK Data Linkage Catalogue")
