@@ -68,7 +68,15 @@ def main(ctx, instance_dir, database_url, debug):
 @click.pass_obj
 @friendly
 def init(obj: Ctx, seed):
-    """Create the store and the search index (safe to run again)."""
+    """Create the store and the search index (safe to run again).
+
+    With --seed it also loads seed_data/publishers.json and seed_data/datasets/*.json through the
+    normal write path; records already present and unchanged are left alone, so nothing is duplicated.
+
+    \b
+    Example:
+      catalogue init --seed
+    """
     cat = obj.catalogue
     click.echo(f"Store: {obj.settings.db_url}")
     click.echo(f"Index: {obj.settings.index_path}")
@@ -132,7 +140,16 @@ def _load(obj: Ctx, files, *, author: str, route: str, as_json: bool) -> bool:
 @click.pass_obj
 @friendly
 def load(obj: Ctx, files, publishers_file, author, as_json):
-    """Load records from JSON or JSON Lines files (validated; invalid records are not stored)."""
+    """Load records from JSON or JSON Lines files.
+
+    Each record is validated, stored as a new revision and indexed. Invalid records are not stored
+    and are listed with their errors; the command then exits 1. Unchanged records make no revision.
+
+    \b
+    Examples:
+      catalogue load my-datasets.json
+      catalogue load --publishers seed_data/publishers.json seed_data/datasets/*.json
+    """
     if publishers_file:
         _load_publishers(obj.catalogue, Path(publishers_file))
     if _load(obj, files, author=author, route="cli-load", as_json=as_json):
@@ -145,7 +162,17 @@ def load(obj: Ctx, files, publishers_file, author, as_json):
 @click.option("--errors-only", is_flag=True, help="Hide warnings about missing recommended fields.")
 @friendly
 def validate_cmd(files, as_json, errors_only):
-    """Check records in JSON or JSON Lines files against the metadata requirements schema."""
+    """Check records in JSON or JSON Lines files against the metadata requirements schema.
+
+    A .json file may hold one record or a list; a .jsonl file one record per line. Errors break a
+    mandatory rule; warnings name missing recommended fields. Exits 1 if any record is invalid or
+    any file cannot be read. Nothing is stored.
+
+    \b
+    Examples:
+      catalogue validate seed_data/example-record.json
+      catalogue validate --json records.jsonl > report.json
+    """
     out, any_invalid = [], False
     for f in files:
         entry: dict = {"file": f, "error": None, "records": []}
@@ -181,7 +208,15 @@ def validate_cmd(files, as_json, errors_only):
 @click.pass_obj
 @friendly
 def reindex(obj: Ctx):
-    """Rebuild the search index from the store."""
+    """Rebuild the search index from the store.
+
+    The store is the system of record; the index is derived from it and can be deleted and rebuilt
+    at any time. The web app also catches up on start from the revision counter.
+
+    \b
+    Example:
+      catalogue reindex
+    """
     start = time.perf_counter()
     n = obj.catalogue.reindex()
     click.echo(f"Indexed {n} datasets in {time.perf_counter() - start:.1f}s.")
@@ -193,7 +228,13 @@ def reindex(obj: Ctx):
 @click.pass_obj
 @friendly
 def export(obj: Ctx, fmt, output):
-    """Export the whole catalogue as DCAT-AP 3 RDF."""
+    """Export the whole catalogue as DCAT-AP 3 RDF (Turtle, JSON-LD, RDF/XML or N-Triples).
+
+    \b
+    Examples:
+      catalogue export --format ttl --output catalogue.ttl
+      catalogue export --format jsonld > catalogue.jsonld
+    """
     from .dcat import catalogue_graph
     from .rdf_io import serialize
 
@@ -216,7 +257,16 @@ def export(obj: Ctx, fmt, output):
 @click.pass_obj
 @friendly
 def import_cmd(obj: Ctx, file, fmt, author, as_json):
-    """Import DCAT datasets from an RDF file through the normal write path."""
+    """Import DCAT datasets from an RDF file through the normal write path.
+
+    Every dcat:Dataset in the file is mapped to a record, validated and stored. The format comes from
+    the file extension (.ttl, .jsonld, .rdf, .nt) unless --format is given. Exits 1 if any record is
+    rejected or the file cannot be parsed.
+
+    \b
+    Example:
+      catalogue import catalogue.ttl
+    """
     from .dcat import graph_to_records
     from .rdf_io import FORMATS, RDFError, parse_rdf
 
@@ -247,7 +297,15 @@ def import_cmd(obj: Ctx, file, fmt, author, as_json):
 @click.pass_obj
 @friendly
 def serve(obj: Ctx, host, port):
-    """Serve the web UI and JSON API."""
+    """Serve the web UI and JSON API.
+
+    The search index is caught up with the store on start. Every page has a JSON twin
+    (add .json before the query string).
+
+    \b
+    Example:
+      catalogue serve --port 5000
+    """
     from web import create_app
 
     app = create_app(obj.settings, catalogue=obj.catalogue)

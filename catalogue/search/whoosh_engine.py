@@ -191,8 +191,8 @@ class WhooshEngine:
             results.formatter = highlight.HtmlFormatter(tagname="mark", classname="match", termclass="term")
             total = len(results)
             hits = [self._hit(hit) for hit in results[(page - 1) * q.page_size: page * q.page_size]]
-            facets = {name: sorted(results.groups(name).items(), key=lambda kv: (-kv[1], kv[0]))
-                      for name in FACETS}
+            facets = {name: sorted(((k, v) for k, v in results.groups(name).items() if k),
+                                   key=lambda kv: (-kv[1], kv[0])) for name in FACETS}
         return SearchResult(total, page, q.page_size, hits, facets, notice)
 
     @staticmethod
