@@ -29,6 +29,8 @@ class SaveResult:
 class Catalogue:
     """The store (truth) and its search projection, wired together."""
 
+    STORE_BATCH = 200  # records per store transaction
+
     def __init__(self, settings: Settings, store: Store | None = None, engine: SearchEngine | None = None):
         self.settings = settings
         self.store = store or Store(settings.db_url)
@@ -59,8 +61,8 @@ class Catalogue:
     def save_many(self, records: Iterable, *, author: str, route: str, allow_invalid: bool = False,
                   progress: Callable[[int], None] | None = None) -> list[SaveResult]:
         """The single write path. Invalid records are rejected (nothing stored) unless allow_invalid."""
-        results: list[SaveResult] = []
-        changed: list[dict] = []
+        results: list[SaveResult | None] = []
+        pending: list[tuple[int, dict, Report]] = []  # valid (or allowed) records waiting to be stored
         for i, record in enumerate(records, 1):
             report = validate(record)
             ident = record.get("identifier") if isinstance(record, dict) else None
@@ -70,32 +72,48 @@ class Catalogue:
             if not report.valid and not (allow_invalid and storable):
                 results.append(SaveResult(ident, "rejected", report))
             else:
-                written = self.store.put(record, report.to_dict(), author=author, route=route)
-                results.append(SaveResult(ident, written.action, report, written.revision))
-                if written.action != "unchanged":
-                    changed.append(record)
+                results.append(None)
+                pending.append((len(results) - 1, record, report))
             if progress:
                 progress(i)
+        changed: list[tuple[dict, int]] = []
+        for start in range(0, len(pending), self.STORE_BATCH):
+            batch = pending[start:start + self.STORE_BATCH]
+            written = self.store.put_many([(rec, rep.to_dict()) for _, rec, rep in batch], author=author, route=route)
+            for (pos, rec, rep), w in zip(batch, written):
+                results[pos] = SaveResult(rec["identifier"], w.action, rep, w.revision)
+                if w.action != "unchanged":
+                    changed.append((rec, w.seq))
         self._project(changed, [])
-        return results
+        return results  # type: ignore[return-value]
 
     def withdraw(self, dataset_id: str, *, reason: str, author: str, route: str) -> SaveResult | None:
         written = self.store.withdraw(dataset_id, reason=reason, author=author, route=route)
         if written is None:
             return None
-        self._project([], [dataset_id])
+        if written.action == "withdrawn":
+            self._project([], [(dataset_id, written.seq)])
         return SaveResult(dataset_id, written.action, Report(), written.revision)
 
-    def _project(self, records: list[dict], withdrawn: list[str]) -> None:
+    def _project(self, records: list[tuple[dict, int]], withdrawn: list[tuple[str, int]]) -> None:
+        """Update the index for our own writes, then catch up with anyone else's."""
+        if not records and not withdrawn:
+            return
+        if self.engine.last_seq() is None:  # no index yet: build it once from the store
+            self.reindex()
+            return
         names = self.publisher_names()
         with self._lock:
-            self.engine.index([search_document(r, names.get(r["publisher"], "")) for r in records])
-            self.engine.delete(withdrawn)
-        self.sync_index(force=True)
+            self.engine.index([search_document(r, names.get(r["publisher"], "")) for r, _ in records])
+            self.engine.delete([i for i, _ in withdrawn])
+        done = {r["identifier"]: seq for r, seq in records} | dict(withdrawn)
+        self.sync_index(force=True, done=done)
 
     # projection upkeep
-    def sync_index(self, force: bool = False, min_interval: float = 2.0) -> int:
-        """Catch the index up with the store from the revision counter. Returns documents touched."""
+    def sync_index(self, force: bool = False, min_interval: float = 2.0, done: dict[str, int] | None = None) -> int:
+        """Catch the index up with the store from the revision counter. Returns documents touched.
+
+        `done` maps ids to the revision seq already projected by the caller, so they are not redone."""
         now = time.monotonic()
         if not force and now - self._last_sync < min_interval:
             return 0
@@ -104,16 +122,20 @@ class Catalogue:
             last = self.engine.last_seq()
             if last is None:
                 return self.reindex()
-            changed = self.store.changed_since(last)
-            if not changed:
+            marks = self.store.change_marks(last)
+            if not marks:
                 return 0
+            done = done or {}
+            todo = [(i, status) for i, seq, status in marks if done.get(i) != seq]
+            live_ids = [i for i, status in todo if status == PUBLISHED]
+            gone = [i for i, status in todo if status != PUBLISHED]
             names = self.publisher_names()
-            live = [d.record for d in changed if d.status == PUBLISHED]
-            gone = [d.id for d in changed if d.status != PUBLISHED]
-            self.engine.index([search_document(r, names.get(r["publisher"], "")) for r in live])
+            for start in range(0, len(live_ids), 500):
+                batch = self.store.datasets(status=PUBLISHED, ids=live_ids[start:start + 500])
+                self.engine.index([search_document(d.record, names.get(d.publisher, "")) for d in batch])
             self.engine.delete(gone)
-            self.engine.set_last_seq(max(d.seq for d in changed))
-            return len(changed)
+            self.engine.set_last_seq(max(seq for _, seq, _ in marks))
+            return len(todo)
 
     def reindex(self) -> int:
         """Rebuild the whole index from the store."""
@@ -135,6 +157,7 @@ class Catalogue:
         return self.store.get(dataset_id)
 
     def close(self) -> None:
+        self.engine.close()
         self.store.close()
 
 

@@ -174,6 +174,13 @@ class Store:
         with Session(self.engine) as s:
             return s.scalar(select(func.max(RevisionRow.seq))) or 0
 
+    def change_marks(self, seq: int) -> list[tuple[str, int, str]]:
+        """(id, seq, status) of datasets changed after revision `seq`: cheap, no record bodies."""
+        with Session(self.engine) as s:
+            q = select(DatasetRow.id, DatasetRow.seq, DatasetRow.status).where(DatasetRow.seq > seq) \
+                .order_by(DatasetRow.seq)
+            return [tuple(row) for row in s.execute(q)]
+
     def changed_since(self, seq: int) -> list[Dataset]:
         """Datasets (any status) whose last change came after revision `seq`."""
         with Session(self.engine) as s:
@@ -182,36 +189,42 @@ class Store:
 
     def put(self, record: dict, report: dict, *, author: str, route: str, note: str = "") -> WriteResult:
         """Store a record as a new revision, unless it equals the current one."""
+        return self.put_many([(record, report)], author=author, route=route, note=note)[0]
+
+    def put_many(self, items: list[tuple[dict, dict]], *, author: str, route: str,
+                 note: str = "") -> list[WriteResult]:
+        """Store several records in one transaction (all or nothing), each as its own revision."""
         for attempt in range(5):
             try:
-                return self._put(record, report, author=author, route=route, note=note)
-            except IntegrityError:  # a concurrent writer took the same revision number
+                with Session(self.engine) as s, s.begin():
+                    return [self._put(s, rec, rep, author=author, route=route, note=note) for rec, rep in items]
+            except IntegrityError:  # a concurrent writer took the same revision number: retry
                 if attempt == 4:
                     raise
         raise AssertionError("unreachable")
 
-    def _put(self, record: dict, report: dict, *, author: str, route: str, note: str) -> WriteResult:
+    @staticmethod
+    def _put(s: Session, record: dict, report: dict, *, author: str, route: str, note: str) -> WriteResult:
         now = _now()
-        with Session(self.engine) as s, s.begin():
-            row = s.get(DatasetRow, record["identifier"], with_for_update=True)
-            if row is not None and row.status == PUBLISHED and row.record == record:
-                return WriteResult("unchanged", row.revision, row.seq)
-            action = "created" if row is None else "updated"
-            number = 1 if row is None else row.revision + 1
-            rev = RevisionRow(dataset_id=record["identifier"], number=number, action=action, author=author,
-                              route=route, note=note, created_at=now, record=record)
-            if row is None:
-                row = DatasetRow(id=record["identifier"], created_at=now, seq=0)
-                s.add(row)
-            row.publisher, row.title = record["publisher"], record["title"]
-            row.status, row.withdrawn_reason = PUBLISHED, ""
-            row.record, row.report = record, report
-            row.revision, row.updated_at = number, now
-            s.flush()
-            s.add(rev)
-            s.flush()
-            row.seq = rev.seq
-            return WriteResult(action, number, rev.seq)
+        row = s.get(DatasetRow, record["identifier"], with_for_update=True)
+        if row is not None and row.status == PUBLISHED and row.record == record:
+            return WriteResult("unchanged", row.revision, row.seq)
+        action = "created" if row is None else "updated"
+        number = 1 if row is None else row.revision + 1
+        rev = RevisionRow(dataset_id=record["identifier"], number=number, action=action, author=author,
+                          route=route, note=note, created_at=now, record=record)
+        if row is None:
+            row = DatasetRow(id=record["identifier"], created_at=now, seq=0)
+            s.add(row)
+        row.publisher, row.title = record["publisher"], record["title"]
+        row.status, row.withdrawn_reason = PUBLISHED, ""
+        row.record, row.report = record, report
+        row.revision, row.updated_at = number, now
+        s.flush()
+        s.add(rev)
+        s.flush()
+        row.seq = rev.seq
+        return WriteResult(action, number, rev.seq)
 
     def withdraw(self, dataset_id: str, *, reason: str, author: str, route: str) -> WriteResult | None:
         now = _now()
@@ -244,6 +257,7 @@ def _pub(row: PublisherRow) -> dict:
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")  # safe with WAL; commits no longer wait for fsync
     cur.execute("PRAGMA busy_timeout=30000")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()

@@ -4,10 +4,11 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import threading
 from pathlib import Path
 from typing import Iterable
 
-from whoosh import fields, highlight, index, qparser, query, sorting
+from whoosh import fields, highlight, index, qparser, query
 from whoosh.analysis import StemmingAnalyzer
 
 from . import FACETS, Hit, SearchQuery, SearchResult
@@ -69,6 +70,16 @@ class WhooshEngine:
     def __init__(self, path: str):
         self.path = Path(path)
         self._ix = None
+        self._searcher = None
+        self._facet_docs: dict[str, dict[str, frozenset]] = {}
+        self._alive: frozenset = frozenset()
+        self._read_lock = threading.Lock()
+
+    def close(self) -> None:
+        with self._read_lock:
+            if self._searcher is not None:
+                self._searcher.close()
+            self._searcher, self._ix = None, None
 
     # housekeeping
     def _state_file(self) -> Path:
@@ -83,6 +94,7 @@ class WhooshEngine:
         return self._ix
 
     def _create(self) -> None:
+        self.close()
         if self.path.exists():
             shutil.rmtree(self.path)
         self.path.mkdir(parents=True)
@@ -167,12 +179,43 @@ class WhooshEngine:
         fallback = parser.parse(" ".join(words))
         return fallback, notice or "Some of your search syntax was not understood, so the words were searched for."
 
-    def search(self, q: SearchQuery) -> SearchResult:
+    def _current_searcher(self):
+        """A long-lived searcher, refreshed when the index changes; facet doc sets cached with it."""
         ix = self._open()
-        parsed, notice = self._parse(q.text, ix.schema)
-        filters = [query.Or([query.Term(name, v) for v in values])
-                   for name, values in sorted(q.filters.items()) if name in FACETS and values]
-        flt = query.And(filters) if filters else None
+        if self._searcher is None:
+            self._searcher = ix.searcher()
+        elif not self._searcher.up_to_date():
+            # not refresh(): it reuses segment readers and can miss deletions made since
+            self._searcher.close()
+            self._searcher = ix.searcher()
+        else:
+            return self._searcher
+        reader = self._searcher.reader()
+        self._alive = frozenset(reader.all_doc_ids())  # postings can still list deleted documents
+        self._facet_docs = {name: {term.decode() if isinstance(term, bytes) else term:
+                                   frozenset(reader.postings(name, term).all_ids())
+                                   for term in reader.lexicon(name)} for name in FACETS}
+        return self._searcher
+
+    def search(self, q: SearchQuery) -> SearchResult:
+        with self._read_lock:
+            return self._search(q)
+
+    def _search(self, q: SearchQuery) -> SearchResult:
+        searcher = self._current_searcher()
+        parsed, notice = self._parse(q.text, searcher.schema)
+        page = max(1, q.page)
+        if parsed is query.NullQuery:
+            return SearchResult(0, page, q.page_size, [], {f: [] for f in FACETS}, notice)
+        matched = self._alive.intersection(searcher.docs_for_query(parsed))
+        for name, values in sorted(q.filters.items()):
+            if name in FACETS and values:
+                allowed = frozenset().union(*(self._facet_docs[name].get(v, frozenset()) for v in values))
+                matched &= allowed
+        facets = {}
+        for name in FACETS:
+            counts = [(value, len(matched & docs)) for value, docs in self._facet_docs[name].items()]
+            facets[name] = sorted(((v, c) for v, c in counts if c), key=lambda kv: (-kv[1], kv[0]))
         sortedby, reverse = None, False
         if q.sort == "title" or (q.sort == "relevance" and isinstance(parsed, query.Every)):
             sortedby = "title_sort"
@@ -180,20 +223,16 @@ class WhooshEngine:
             sortedby, reverse = "modified", True
         elif q.sort == "readiness":
             sortedby, reverse = "readiness", True
-        groups = {name: sorting.FieldFacet(name, allow_overlap=True, maptype=sorting.Count) for name in FACETS}
-        page = max(1, q.page)
-        with ix.searcher() as searcher:
-            if parsed is query.NullQuery:
-                return SearchResult(0, page, q.page_size, [], {f: [] for f in FACETS}, notice)
+        hits: list[Hit] = []
+        if matched and (page - 1) * q.page_size < len(matched):
+            terms = [query.Or([query.Term(n, v) for v in vals])
+                     for n, vals in sorted(q.filters.items()) if n in FACETS and vals]
             results = searcher.search(parsed, limit=page * q.page_size, sortedby=sortedby, reverse=reverse,
-                                      groupedby=groups, filter=flt, terms=True)
+                                      filter=query.And(terms) if terms else None, terms=True)
             results.fragmenter = highlight.ContextFragmenter(maxchars=240, surround=60)
             results.formatter = highlight.HtmlFormatter(tagname="mark", classname="match", termclass="term")
-            total = len(results)
             hits = [self._hit(hit) for hit in results[(page - 1) * q.page_size: page * q.page_size]]
-            facets = {name: sorted(((k, v) for k, v in results.groups(name).items() if k),
-                                   key=lambda kv: (-kv[1], kv[0])) for name in FACETS}
-        return SearchResult(total, page, q.page_size, hits, facets, notice)
+        return SearchResult(len(matched), page, q.page_size, hits, facets, notice)
 
     @staticmethod
     def _hit(hit) -> Hit:
