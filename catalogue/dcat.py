@@ -82,7 +82,10 @@ _EU_FREQ = {"TRIENNIAL": "triennial", "BIENNIAL": "biennial", "ANNUAL": "annual"
             "UPDATE_CONT": "continuous", "IRREG": "irregular", "NEVER": "never"}
 DATATYPES = {"string": XSD.string, "integer": XSD.integer, "decimal": XSD.decimal, "boolean": XSD.boolean,
              "date": XSD.date, "datetime": XSD.dateTime, "code": XSD.string}
-# Statutes we can link to legislation.gov.uk (chapter numbers checked by hand); the text is always kept too.
+# Back from an XSD datatype IRI or a CSVW built-in datatype name.
+_DATATYPE_NAMES = {**{str(v): k for k, v in DATATYPES.items() if k != "code"},
+                   **{k: k for k in DATATYPES if k != "code"}, "number": "decimal", "dateTime": "datetime"}
+# Acts we can link to their legislation.gov.uk identifier (<type>/<year>/<chapter>); the gateway text is always kept.
 ACTS = {
     "Digital Economy Act 2017": "ukpga/2017/30",
     "Health and Social Care Act 2012": "ukpga/2012/7",
@@ -101,6 +104,19 @@ ACTS = {
     "Commissioners for Revenue and Customs Act 2005": "ukpga/2005/11",
     "Public Services Reform (Scotland) Act 2010": "asp/2010/8",
     "Health and Social Care (Control of Data Processing) Act (Northern Ireland) 2016": "nia/2016/12",
+    "Small Business, Enterprise and Employment Act 2015": "ukpga/2015/26",
+    "Homelessness Reduction Act 2017": "ukpga/2017/13",
+    "Housing Act 1996": "ukpga/1996/52",
+    "Higher Education and Research Act 2017": "ukpga/2017/29",
+    "Courts Act 2003": "ukpga/2003/39",
+    "National Health Service (Wales) Act 2006": "ukpga/2006/42",
+    "NHS (Wales) Act 2006": "ukpga/2006/42",
+    "National Health Service (Scotland) Act 1978": "ukpga/1978/29",
+    "Education (Scotland) Act 1980": "ukpga/1980/44",
+    "Children (Scotland) Act 1995": "ukpga/1995/36",
+    "Registration of Births, Deaths and Marriages (Scotland) Act 1965": "ukpga/1965/49",
+    "Standards in Scotland's Schools etc. Act 2000": "asp/2000/6",
+    "Social Security (Scotland) Act 2018": "asp/2018/9",
 }
 _ROLE_LABELS = {OWNER_ROLE: Literal("Owner", lang="en"),
                 CAT.InformationAssetOwner: Literal("Information Asset Owner", lang="en"),
@@ -124,9 +140,12 @@ def theme_uri(label: str) -> URIRef:
 
 def new_graph() -> Graph:
     """An empty graph with the profile's prefixes bound."""
-    g = Graph(bind_namespaces="core")
+    return _bind(Graph(bind_namespaces="core"))
+
+
+def _bind(g: Graph) -> Graph:
     for prefix, ns in PREFIXES.items():
-        g.bind(prefix, ns)
+        g.bind(prefix, ns, override=False)
     return g
 
 
@@ -458,7 +477,7 @@ class _Writer:
 def record_to_graph(record: dict, base_uri: str, publishers: dict[str, dict] | None = None,
                     graph: Graph | None = None) -> Graph:
     """Add the DCAT-AP 3 description of one record to graph (a new graph if None) and return the graph."""
-    g = graph if graph is not None else new_graph()
+    g = _bind(graph) if graph is not None else new_graph()
     _Writer(g, base_uri.rstrip("/"), publishers or {}).dataset(record)
     return g
 
@@ -525,10 +544,11 @@ def _read_date(g: Graph, s: Node, *props: URIRef) -> str | None:
         for o in _sorted(g.objects(s, p)):
             if isinstance(o, Literal) and _DATE.match(str(o)):
                 return str(o)[:10]
-            if isinstance(o, (URIRef, BNode)):  # time:Instant
-                found = _read_date(g, o, TIME.inXSDDate, TIME.inXSDDateTimeStamp, TIME.inXSDDateTime)
-                if found:
-                    return found
+            if isinstance(o, (URIRef, BNode)):  # a time:Instant
+                for p2 in (TIME.inXSDDate, TIME.inXSDDateTimeStamp, TIME.inXSDDateTime):
+                    found = [str(x)[:10] for x in g.objects(o, p2) if isinstance(x, Literal) and _DATE.match(str(x))]
+                    if found:
+                        return min(found)
     return None
 
 
@@ -541,7 +561,7 @@ def _number(lit: Node | None, integer: bool = False) -> int | float | None:
         value = Decimal(text)
     except ArithmeticError:
         return None
-    if not value.is_finite():
+    if not value.is_finite() or value.adjusted() > 30:  # no record count or byte size is that big
         return None
     whole = value == value.to_integral_value()
     if integer:
@@ -639,27 +659,24 @@ def _agent_slug(g: Graph, node: Node) -> str | None:
     return None
 
 
-def _email(g: Graph, node: Node) -> str | None:
-    """vcard:hasEmail as a mailto: IRI, a literal, or a node with vcard:value / vcard:hasValue."""
+def _vcard_value(g: Graph, node: Node, prop: URIRef, scheme: str) -> str | None:
+    """A vCard email or telephone: a mailto:/tel: IRI, a literal, or a node with vcard:hasValue / vcard:value."""
     values = []
-    for o in g.objects(node, VCARD.hasEmail):
+    for o in g.objects(node, prop):
         if isinstance(o, BNode):
             o = g.value(o, VCARD.hasValue) or g.value(o, VCARD.value)
         if o is not None and not isinstance(o, BNode):
             text = str(o)
-            values.append(unquote(text[7:]) if text.lower().startswith("mailto:") else text)
+            values.append(unquote(text[len(scheme):]) if text.lower().startswith(scheme) else text)
     return min(values) if values else None
+
+
+def _email(g: Graph, node: Node) -> str | None:
+    return _vcard_value(g, node, VCARD.hasEmail, "mailto:")
 
 
 def _telephone(g: Graph, node: Node) -> str | None:
-    values = []
-    for o in g.objects(node, VCARD.hasTelephone):
-        if isinstance(o, BNode):
-            o = g.value(o, VCARD.hasValue) or g.value(o, VCARD.value)
-        if o is not None and not isinstance(o, BNode):
-            text = str(o)
-            values.append(unquote(text[4:]) if text.lower().startswith("tel:") else text)
-    return min(values) if values else None
+    return _vcard_value(g, node, VCARD.hasTelephone, "tel:")
 
 
 def _address(g: Graph, node: Node) -> str | None:
@@ -830,9 +847,7 @@ def _column(g: Graph, node: Node) -> dict:
         dt = g.value(node, CSVW.datatype)
         if isinstance(dt, BNode):
             dt = g.value(dt, CSVW.base)
-        names = {**{str(v): k for k, v in DATATYPES.items() if k != "code"},
-                 **{k: k for k in DATATYPES if k != "code"}, "number": "decimal", "dateTime": "datetime"}
-        data_type = names.get(str(dt)) if dt is not None else None
+        data_type = _DATATYPE_NAMES.get(str(dt)) if dt is not None else None
     code_lists = sorted(x for x in (_law(g, o) for o in g.objects(node, DCTERMS.conformsTo)) if x)
     v = {"name": _text(g, node, CSVW.name), "label": _text(g, node, CSVW.title),
          "description": _text(g, node, DCTERMS.description, RDFS.comment), "dataType": data_type,

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import defusedxml.sax
 from defusedxml import DefusedXmlException
-from rdflib import RDF, Graph
+from rdflib import RDF, Graph, Literal
 from rdflib.plugins.parsers.jsonld import to_rdf
 from rdflib.plugins.parsers.notation3 import BadSyntax
 from rdflib.plugins.parsers.ntriples import W3CNTriplesParser
@@ -37,8 +37,9 @@ def serialize(graph: Graph, fmt: str) -> tuple[bytes, str]:
 
 
 def _context(graph: Graph) -> dict[str, str]:
-    """JSON-LD context: the graph's prefixes that its properties and classes use."""
+    """JSON-LD context: the graph's prefixes that its properties, classes and datatypes use."""
     used = {str(p) for p in graph.predicates()} | {str(c) for c in graph.objects(None, RDF.type)}
+    used |= {str(o.datatype) for o in graph.objects() if isinstance(o, Literal) and o.datatype}
     return {prefix: str(ns) for prefix, ns in graph.namespaces()
             if prefix and any(iri.startswith(str(ns)) for iri in used)}
 
@@ -80,14 +81,12 @@ def parse_rdf(data: bytes, fmt: str | None = None, source: str = "<input>",
     except RDFError:
         raise
     except BadSyntax as exc:
-        text = exc._str.decode("utf-8", "replace") if isinstance(exc._str, bytes) else str(exc._str)
-        col = exc._i - (text.rfind("\n", 0, exc._i) + 1) + 1
-        raise RDFError(f"{source}: invalid {NAMES[name]} at line {exc.lines + 1}, column {col}: {exc._why}") from None
+        raise RDFError(f"{source}: invalid {NAMES[name]} {_turtle_position(exc)}") from exc
     except xml.sax.SAXParseException as exc:
         raise RDFError(f"{source}: invalid {NAMES[name]} at line {exc.getLineNumber()}, "
-                       f"column {exc.getColumnNumber() + 1}: {exc.getMessage()}") from None
+                       f"column {exc.getColumnNumber() + 1}: {exc.getMessage()}") from exc
     except UnicodeDecodeError as exc:
-        raise RDFError(f"{source}: not UTF-8 text (bad byte at byte {exc.start})") from None
+        raise RDFError(f"{source}: not UTF-8 text (bad byte at byte {exc.start})") from exc
     except Exception as exc:  # rdflib raises many kinds; all of them mean "cannot read this"
         message, at = str(exc), ""
         located = re.match(r"^\S*:(\d+):(\d+): (.*)$", message, re.S)  # rdflib's RDF/XML errors
@@ -95,8 +94,17 @@ def parse_rdf(data: bytes, fmt: str | None = None, source: str = "<input>",
             at, message = f" at line {located[1]}, column {located[2]}", located[3]
         elif name == "nt" and (line := _nt_line(data)):
             at = f" at line {line}"
-        raise RDFError(f"{source}: cannot read as {NAMES[name]}{at}: {message}") from None
+        raise RDFError(f"{source}: cannot read as {NAMES[name]}{at}: {message}") from exc
     return graph
+
+
+def _turtle_position(exc: BadSyntax) -> str:
+    """'at line L, column C: why' from rdflib's Turtle error (the document text and the offset it failed at)."""
+    text, offset, why = getattr(exc, "_str", b""), getattr(exc, "_i", None), getattr(exc, "_why", str(exc))
+    text = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
+    if offset is None:
+        return f"at line {exc.lines + 1}: {why}"
+    return f"at line {exc.lines + 1}, column {offset - (text.rfind(chr(10), 0, offset) + 1) + 1}: {why}"
 
 
 def _base(source: str) -> str | None:
@@ -117,7 +125,7 @@ def _parse_jsonld(graph: Graph, data: bytes, source: str) -> None:
         text = data.decode("utf-8-sig")
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise RDFError(f"{source}: invalid JSON-LD at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+        raise RDFError(f"{source}: invalid JSON-LD at line {exc.lineno}, column {exc.colno}: {exc.msg}") from exc
     if not isinstance(doc, (dict, list)):
         raise RDFError(f"{source}: JSON-LD must be an object or a list of objects, not {type(doc).__name__}")
     if _remote_context(doc):

@@ -1,6 +1,7 @@
 """Validate a record against the requirements schema. Bad data gives a report, never an exception."""
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 
@@ -69,8 +70,8 @@ def _message(err: ValidationError) -> tuple[str, str]:
     hint = f" ({desc})" if desc else ""
     kw = err.validator
     if kw == "required":
-        missing = [m for m in err.validator_value if m not in (err.instance or {})]
-        name = missing[0] if missing else "?"
+        found = re.match(r"^'(.+)' is a required property", err.message)
+        name = found.group(1) if found else "?"
         sub = err.schema.get("properties", {}).get(name, {})
         what = sub.get("description", "")
         return json_path(path + [name]), f"'{name}' is required but missing." + (f" {what}" if what else "")
