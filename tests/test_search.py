@@ -116,3 +116,20 @@ def test_update_and_delete(engine, example_record):
 def test_index_state_tracks_the_revision_counter(engine, tmp_path):
     engine.set_last_seq(42)
     assert make_engine(str(tmp_path / "index")).last_seq() == 42
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"positions": True, "chars": True}, {"removestops": False, "positions": True},
+                                    {"mode": "query"}, {"tokenize": False, "chars": True},
+                                    {"positions": True, "start_pos": 5, "start_char": 3, "chars": True}])
+def test_fast_analyzer_matches_whoosh_stemming_analyzer(kwargs):
+    from whoosh.analysis import StemmingAnalyzer
+
+    from catalogue.search.analysis import FastStemmingAnalyzer
+
+    def run(analyzer, text):
+        return [(t.text, getattr(t, "pos", None), getattr(t, "startchar", None), getattr(t, "endchar", None),
+                 t.stopped) for t in analyzer(text, **kwargs)]
+
+    for text in ["The Pupils, testing is testing and I.D. numbers 2.5 x AND Ümlaut café-bar a.b.c",
+                 "a the an of", "", "Hospital <b>admissions</b>", "NHS_NUMBER date-of-birth"]:
+        assert run(FastStemmingAnalyzer(), text) == run(StemmingAnalyzer(), text)

@@ -69,6 +69,7 @@ def test_index_is_rebuilt_when_deleted(small_catalogue, settings):
     fresh = Catalogue(settings)
     assert fresh.sync_index(force=True) == 12
     assert fresh.search(SearchQuery()).total == 12
+    fresh.close()
 
 
 def test_stale_index_catches_up_from_the_revision_counter(small_catalogue, settings, seed_records):
@@ -77,6 +78,7 @@ def test_stale_index_catches_up_from_the_revision_counter(small_catalogue, setti
     other.engine = type(small_catalogue.engine)(settings.index_path + "-other")  # its own projection
     other.save(dict(seed_records[0], title="Qwertyuiop survey"), author="other", route="api")
     other.withdraw(seed_records[1]["identifier"], reason="gone", author="other", route="api")
+    other.close()
     assert small_catalogue.sync_index(force=True) == 2
     assert ids(small_catalogue.search(SearchQuery(text="qwertyuiop"))) == [seed_records[0]["identifier"]]
     assert seed_records[1]["identifier"] not in ids(small_catalogue.search(SearchQuery(page_size=50)))

@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Iterable
 
 from whoosh import fields, highlight, index, qparser, query
-from whoosh.analysis import StemmingAnalyzer
 
 from . import FACETS, Hit, SearchQuery, SearchResult
+from .analysis import FastStemmingAnalyzer
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 MAX_QUERY_CHARS = 1000
 MAX_TERMS = 40
 TEXT_FIELDS = {"title": 4.0, "keywords": 2.0, "summary": 1.5, "description": 1.0, "publisher_name": 1.5,
@@ -22,7 +22,7 @@ LIST_FIELDS = ("keywords", "variables", "linkage_key", "nation", "tre", "theme")
 
 
 def _schema() -> fields.Schema:
-    text = StemmingAnalyzer()
+    text = FastStemmingAnalyzer()
     facet = dict(commas=True, stored=True, lowercase=False)
     return fields.Schema(
         id=fields.ID(stored=True, unique=True),
