@@ -60,6 +60,27 @@ def _to_whoosh(doc: dict) -> dict:
     return out
 
 
+def merge_small_segments(writer, segments, limit: int = 2000, fan_in: int = 8):
+    """Merge policy for incremental commits: only ever merge small segments, so a commit never stalls
+    on one big merge. `reindex` still builds a single optimised segment."""
+    from whoosh.reading import SegmentReader
+
+    small = sorted((s for s in segments if s.doc_count_all() < limit), key=lambda s: s.doc_count_all())
+    if len(small) < fan_in:
+        return segments
+    chosen, total = [], 0
+    for seg in small:
+        if len(chosen) >= 2 and total + seg.doc_count_all() > limit:
+            break
+        chosen.append(seg)
+        total += seg.doc_count_all()
+    for seg in chosen:
+        reader = SegmentReader(writer.storage, writer.schema, seg)
+        writer.add_reader(reader)
+        reader.close()
+    return [s for s in segments if s not in chosen]
+
+
 def _split(value: str | None) -> list[str]:
     return [v for v in (value or "").split(",") if v]
 
@@ -136,7 +157,7 @@ class WhooshEngine:
         except BaseException:
             writer.cancel()
             raise
-        writer.commit()
+        writer.commit(mergetype=merge_small_segments)
 
     def delete(self, ids: list[str]) -> None:
         if not ids:
@@ -144,7 +165,7 @@ class WhooshEngine:
         writer = self._open().writer(timeout=30.0)
         for doc_id in ids:
             writer.delete_by_term("id", doc_id)
-        writer.commit()
+        writer.commit(mergetype=merge_small_segments)
 
     def rebuild(self, docs: Iterable[dict]) -> int:
         self._ix = None

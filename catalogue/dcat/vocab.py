@@ -1,0 +1,112 @@
+"""DCAT-AP 3 profile vocabulary: namespaces, prefixes, lookup tables and the few helpers both directions share."""
+from __future__ import annotations
+
+import json
+import re
+from urllib.parse import quote_plus
+
+from rdflib import Literal, Namespace, URIRef
+from rdflib.namespace import CSVW, DCTERMS, FOAF, ORG, PROV, SKOS, XSD, ClosedNamespace
+
+DCAT = Namespace("http://www.w3.org/ns/dcat#")  # rdflib's DCAT lacks DCAT 3 terms such as dcat:version
+DCATAP = Namespace("http://data.europa.eu/r5r/")
+ELI = Namespace("http://data.europa.eu/eli/ontology#")
+LOCN = Namespace("http://www.w3.org/ns/locn#")
+SDO = Namespace("http://schema.org/")
+TIME = Namespace("http://www.w3.org/2006/time#")
+VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
+CDDO = Namespace("https://w3id.org/co-cddo/ukgov-metadata-exchange-model/")
+FREQ = Namespace("http://purl.org/cld/freq/")
+ACCESS_RIGHT = Namespace("http://publications.europa.eu/resource/authority/access-right/")
+EU_FREQ = Namespace("http://publications.europa.eu/resource/authority/frequency/")
+LANG_ENG = URIRef("http://publications.europa.eu/resource/authority/language/ENG")
+IANA = "http://www.iana.org/assignments/media-types/"
+GEOGRAPHY = Namespace("http://statistics.data.gov.uk/id/statistical-geography/")
+LEGISLATION = "http://www.legislation.gov.uk/id/"
+OWNER_ROLE = URIRef("http://inspire.ec.europa.eu/metadata-codelist/ResponsiblePartyRole/owner")
+
+_ORDERED = ["keyword", "theme", "creator", "alternativeTitle", "relatedResource", "distribution", "nations", "areas",
+            "standards", "routes", "legalGateways", "preApprovedUses", "linkedDatasets"]
+# Our own terms, declared once. A ClosedNamespace raises on a misspelt term.
+CAT_NS = "https://catalogue.example.org/ns#"
+CAT = ClosedNamespace(CAT_NS, [
+    "Coverage", "Access", "AccessRoute", "Linkage", "LinkedDataset",  # classes of our intermediate nodes
+    "InformationAssetOwner", "AccessSupport",  # dcat:Role individuals
+    "coverage", "population", "recordCount",
+    "access", "route", "routeType", "applicationUrl", "legalGateway", "leadTime", "preApprovedUse",
+    "syntheticDataAvailable", "syntheticDataUrl",
+    "linkage", "linkedDataset", "methodDocumentation", "qualityNotes",
+    "collectionMethod", "knownLimitations",
+    "dataType", "sensitivity", "linkageRole", "completeness",
+    *[f"{name}Order" for name in _ORDERED],
+])
+
+PREFIXES = {"dcat": DCAT, "dct": DCTERMS, "dcatap": DCATAP, "foaf": FOAF, "vcard": VCARD, "prov": PROV, "org": ORG,
+            "skos": SKOS, "csvw": CSVW, "eli": ELI, "cddo": CDDO, "cat": Namespace(CAT_NS)}
+
+ACCESS_RIGHTS = {"OPEN": "PUBLIC", "INTERNAL": "NON_PUBLIC", "COMMERCIAL": "RESTRICTED"}
+NATIONS = {"England": "E92000001", "Wales": "W92000004", "Scotland": "S92000003", "Northern Ireland": "N92000002"}
+# Wider areas in other publishers' data, read as the nations they cover.
+_AREA_NATIONS = {"K02000001": list(NATIONS), "K03000001": ["England", "Wales", "Scotland"],
+                 "K04000001": ["England", "Wales"], "GBR": list(NATIONS)}
+_EU_FREQ = {"TRIENNIAL": "triennial", "BIENNIAL": "biennial", "ANNUAL": "annual", "ANNUAL_2": "semiannual",
+            "ANNUAL_3": "threeTimesAYear", "QUARTERLY": "quarterly", "BIMONTHLY": "bimonthly", "MONTHLY": "monthly",
+            "MONTHLY_2": "semimonthly", "BIWEEKLY": "biweekly", "MONTHLY_3": "threeTimesAMonth", "WEEKLY": "weekly",
+            "WEEKLY_2": "semiweekly", "WEEKLY_3": "threeTimesAWeek", "DAILY": "daily", "CONT": "continuous",
+            "UPDATE_CONT": "continuous", "IRREG": "irregular", "NEVER": "never"}
+DATATYPES = {"string": XSD.string, "integer": XSD.integer, "decimal": XSD.decimal, "boolean": XSD.boolean,
+             "date": XSD.date, "datetime": XSD.dateTime, "code": XSD.string}
+# Back from an XSD datatype IRI or a CSVW built-in datatype name.
+_DATATYPE_NAMES = {**{str(v): k for k, v in DATATYPES.items() if k != "code"},
+                   **{k: k for k in DATATYPES if k != "code"}, "number": "decimal", "dateTime": "datetime"}
+# Acts we can link to their legislation.gov.uk identifier (<type>/<year>/<chapter>); the gateway text is always kept.
+ACTS = {
+    "Digital Economy Act 2017": "ukpga/2017/30",
+    "Health and Social Care Act 2012": "ukpga/2012/7",
+    "Education Act 1996": "ukpga/1996/56",
+    "Education and Skills Act 2008": "ukpga/2008/25",
+    "Apprenticeships, Skills, Children and Learning Act 2009": "ukpga/2009/22",
+    "Statistics and Registration Service Act 2007": "ukpga/2007/18",
+    "National Health Service Act 2006": "ukpga/2006/41",
+    "NHS Act 2006": "ukpga/2006/41",
+    "Data Protection Act 2018": "ukpga/2018/12",
+    "Children Act 1989": "ukpga/1989/41",
+    "Social Security Administration Act 1992": "ukpga/1992/5",
+    "Welfare Reform Act 2012": "ukpga/2012/5",
+    "Crime and Disorder Act 1998": "ukpga/1998/37",
+    "Offender Management Act 2007": "ukpga/2007/21",
+    "Commissioners for Revenue and Customs Act 2005": "ukpga/2005/11",
+    "Public Services Reform (Scotland) Act 2010": "asp/2010/8",
+    "Health and Social Care (Control of Data Processing) Act (Northern Ireland) 2016": "nia/2016/12",
+    "Small Business, Enterprise and Employment Act 2015": "ukpga/2015/26",
+    "Homelessness Reduction Act 2017": "ukpga/2017/13",
+    "Housing Act 1996": "ukpga/1996/52",
+    "Higher Education and Research Act 2017": "ukpga/2017/29",
+    "Courts Act 2003": "ukpga/2003/39",
+    "National Health Service (Wales) Act 2006": "ukpga/2006/42",
+    "NHS (Wales) Act 2006": "ukpga/2006/42",
+    "National Health Service (Scotland) Act 1978": "ukpga/1978/29",
+    "Education (Scotland) Act 1980": "ukpga/1980/44",
+    "Children (Scotland) Act 1995": "ukpga/1995/36",
+    "Registration of Births, Deaths and Marriages (Scotland) Act 1965": "ukpga/1965/49",
+    "Standards in Scotland's Schools etc. Act 2000": "asp/2000/6",
+    "Social Security (Scotland) Act 2018": "asp/2018/9",
+}
+_ROLE_LABELS = {OWNER_ROLE: Literal("Owner", lang="en"),
+                CAT.InformationAssetOwner: Literal("Information Asset Owner", lang="en"),
+                CAT.AccessSupport: Literal("Support inbox for questions about access", lang="en")}
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+def theme_uri(label: str) -> URIRef:
+    """The Data Marketplace (data.gov.uk topic) URI of a theme label."""
+    return URIRef("https://www.data.gov.uk/search?filters%5Btopic%5D=" + quote_plus(label))
+
+
+def _key(value) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+def _canonical(values: list) -> list:
+    """The order the reader gives repeated values that carry no order: sorted, without duplicates."""
+    return sorted({_key(v): v for v in values}.values(), key=_key)
