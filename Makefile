@@ -32,6 +32,7 @@ assets: $(ASSETS)
 
 run: install
 	$(BIN)/catalogue init --seed
+	$(BIN)/catalogue demo-users
 	@echo "Open http://$(HOST):$(PORT)/ in a browser."
 	$(BIN)/catalogue serve --host $(HOST) --port $(PORT)
 

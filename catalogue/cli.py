@@ -313,5 +313,11 @@ def serve(obj: Ctx, host, port):
     app.run(host=host, port=port, threaded=True, debug=False, use_reloader=False)
 
 
+from .cli_accounts import demo_users, tokens, users  # noqa: E402
+
+main.add_command(users)
+main.add_command(tokens)
+main.add_command(demo_users)
+
 if __name__ == "__main__":
     main()

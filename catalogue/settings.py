@@ -23,6 +23,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("page_size", 20, "Search results per page."),
     Setting("secret_key", "", "Flask secret key; empty means a random key per instance, stored in the instance folder."),
     Setting("max_upload_mb", 20, "Largest accepted request body, in MB."),
+    Setting("max_upload_records", 5000, "Most records accepted in one upload."),
 )
 
 
@@ -35,6 +36,7 @@ class Settings:
     page_size: int = 20
     secret_key: str = ""
     max_upload_mb: int = 20
+    max_upload_records: int = 5000
     extra: dict = field(default_factory=dict)
 
     @property

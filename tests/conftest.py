@@ -130,3 +130,41 @@ def runner():
     from click.testing import CliRunner
 
     return CliRunner()
+
+
+TEST_PASSWORD = "correct horse battery staple"
+
+
+def csrf_token(client, path: str = "/login") -> str:
+    import re
+
+    page = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+@pytest.fixture
+def login():
+    """Sign a test client in through the real form: login(client, role="steward")."""
+    def do(client, role: str = "publisher", publisher: str = "department-for-education", email: str | None = None):
+        accounts = client.application.extensions["accounts"]
+        pub = publisher if role == "publisher" else ""
+        email = email or f"{role}.{pub or 'all'}@example.org"
+        if accounts.principal(email) is None:
+            accounts.create_user(email, role=role, password=TEST_PASSWORD, publisher=pub)
+        resp = client.post("/login", data={"email": email, "password": TEST_PASSWORD, "csrf_token": csrf_token(client)})
+        assert resp.status_code == 302, resp.get_data(as_text=True)
+        return accounts.principal(email)
+    return do
+
+
+@pytest.fixture
+def api_token():
+    """Create a user (if needed) and return a bearer token: api_token(app, role=..., publisher=...)."""
+    def make(app, role: str = "publisher", publisher: str = "department-for-education", email: str | None = None):
+        accounts = app.extensions["accounts"]
+        pub = publisher if role == "publisher" else ""
+        email = email or f"api.{role}.{pub or 'all'}@example.org"
+        if accounts.principal(email) is None:
+            accounts.create_user(email, role=role, password=TEST_PASSWORD, publisher=pub)
+        return accounts.create_token(email)[1]
+    return make

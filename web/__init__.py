@@ -39,10 +39,13 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     app.extensions["catalogue"] = catalogue or Catalogue(settings)
     app.extensions["catalogue"].sync_index(force=True)
 
-    from . import errors, filters, views_datasets, views_publishers, views_search
+    from . import auth, errors, filters, views_api, views_datasets, views_publish, views_publishers, views_search
 
     filters.register(app)
     errors.register(app)
+    auth.register(app)
+    views_api.register(app)
+    views_publish.register(app)
     app.register_blueprint(views_search.bp)
     app.register_blueprint(views_datasets.bp)
     app.register_blueprint(views_publishers.bp)

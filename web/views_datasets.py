@@ -1,13 +1,15 @@
 """Dataset pages, their JSON twins and RDF exports; whole-catalogue RDF."""
 from __future__ import annotations
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, current_app, request
 
 from catalogue.dcat import catalogue_graph, record_to_graph
+from catalogue.history import diff
 from catalogue.rdf_io import FORMATS, serialize
 from catalogue.schema import readiness_config
 from catalogue.service import dataset_summary
 
+from .auth import current_user
 from .common import catalogue, not_found, respond, split_ext
 
 bp = Blueprint("datasets", __name__)
@@ -28,8 +30,11 @@ def dataset_view_data(dataset) -> dict:
                                 (rec.get("owner") or {}).get("organisation", "")),
         "bands": bands,
         "links": {"html": f"/datasets/{dataset.id}", "json": f"/datasets/{dataset.id}.json",
+                  "history": f"/datasets/{dataset.id}/history",
                   **{fmt: f"/datasets/{dataset.id}.{fmt}" for fmt in RDF_FORMATS}},
     })
+    user = current_user()
+    data["can_edit"] = bool(user and user.can_write(dataset.publisher))
     return data
 
 
@@ -45,6 +50,43 @@ def dataset(name: str):
         body, mimetype = serialize(record_to_graph(ds.record, cat.settings.base_url, pubs), ext)
         return Response(body, mimetype=mimetype)
     return respond("dataset.html", dataset_view_data(ds), ext == "json")
+
+
+def _revision_data(dataset_id: str) -> tuple:
+    ds = catalogue().get(dataset_id)
+    if ds is None:
+        not_found(f"There is no dataset with the identifier '{dataset_id}'.")
+    return ds, catalogue().store.revisions(dataset_id)
+
+
+@bp.route("/datasets/<dataset_id>/history")
+@bp.route("/datasets/<dataset_id>/history.json", endpoint="history_json")
+def history(dataset_id: str):
+    ds, revisions = _revision_data(dataset_id)
+    rows = [{"number": r.number, "action": r.action, "author": r.author, "route": r.route, "note": r.note,
+             "created_at": r.created_at.isoformat(timespec="seconds")} for r in reversed(revisions)]
+    data = {"id": ds.id, "title": ds.title, "status": ds.status, "revisions": rows}
+    return respond("history.html", data, request.path.endswith(".json"))
+
+
+@bp.route("/datasets/<dataset_id>/diff")
+@bp.route("/datasets/<dataset_id>/diff.json", endpoint="diff_json")
+def revision_diff(dataset_id: str):
+    ds, revisions = _revision_data(dataset_id)
+    by_number = {r.number: r for r in revisions}
+    try:
+        a = int(request.args.get("from", max(1, ds.revision - 1)))
+        b = int(request.args.get("to", ds.revision))
+    except ValueError:
+        not_found("Revision numbers must be whole numbers.")
+    if a not in by_number or b not in by_number:
+        not_found(f"'{dataset_id}' has revisions 1 to {ds.revision}.")
+    changes = [c.to_dict() for c in diff(by_number[a].record, by_number[b].record)]
+    data = {"id": ds.id, "title": ds.title, "from": a, "to": b, "changes": changes,
+            "revisions": list(range(1, ds.revision + 1))}
+    if request.path.endswith(".json"):
+        return respond("diff.html", data, True)
+    return respond("diff.html", {**data, "self_from": a}, False)
 
 
 @bp.route("/catalogue.<ext>")

@@ -1,0 +1,97 @@
+"""Sign-in, sessions, API tokens and role checks."""
+from __future__ import annotations
+
+from functools import wraps
+from urllib.parse import urlparse
+
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
+
+from catalogue.accounts import Accounts, Principal
+
+bp = Blueprint("auth", __name__)
+
+
+def accounts() -> Accounts:
+    return current_app.extensions["accounts"]
+
+
+def current_user() -> Principal | None:
+    """The signed-in user (web) or the bearer of a valid API token."""
+    if "principal" not in g:
+        g.principal = _load_principal()
+    return g.principal
+
+
+def _load_principal() -> Principal | None:
+    header = request.headers.get("Authorization", "")
+    if header:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return None
+        return accounts().verify_token(token.strip())
+    if request.path.startswith("/api/"):
+        return None  # the API takes bearer tokens only, so cookies cannot be used against it (no CSRF)
+    email = session.get("email")
+    return accounts().principal(email) if email else None
+
+
+def role_required(*roles: str):
+    """Allow only signed-in users (or tokens) with one of these roles."""
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            user = current_user()
+            if user is None:
+                if request.path.startswith("/api/") or request.path.endswith(".json") or request.method != "GET":
+                    abort(401, description="Sign in, or send an API token as 'Authorization: Bearer <token>'.")
+                return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+            if roles and user.role not in roles:
+                abort(403, description=f"This needs the {' or '.join(roles)} role; you are signed in as "
+                                       f"{user.role}.")
+            return view(*args, **kwargs)
+        return wrapper
+    return decorator
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//") and not urlparse(target).netloc:
+        return target
+    return "/"
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    error = ""
+    if request.method == "POST":
+        user = accounts().authenticate(request.form.get("email", ""), request.form.get("password", ""))
+        if user is not None:
+            session.clear()
+            session["email"] = user.email
+            session.permanent = True
+            return redirect(_safe_next(request.args.get("next")))
+        error = "The email address or password is not right, or the account is disabled."
+    status = 401 if error else 200
+    return render_template("login.html", error=error, email=request.form.get("email", ""),
+                           next=request.args.get("next", "")), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    session.clear()
+    return redirect("/")
+
+
+def register(app) -> None:
+    from flask_wtf.csrf import CSRFProtect
+
+    app.extensions["accounts"] = Accounts(app.extensions["catalogue"].store)
+    app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+                      SESSION_COOKIE_SECURE=app.config["SETTINGS"].base_url.startswith("https"),
+                      WTF_CSRF_TIME_LIMIT=None)
+    csrf = CSRFProtect(app)
+    app.extensions["csrf_protect"] = csrf
+    app.register_blueprint(bp)
+
+    @app.context_processor
+    def inject_user():
+        return {"current_user": current_user()}
