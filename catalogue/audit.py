@@ -1,0 +1,290 @@
+"""Completeness audit of one record: completeness by obligation, errors, readiness, HDR UK and MQA scores, gaps.
+
+All weights, mappings and points come from schemas/ through AuditConfig. No Flask here.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from .audit_config import AuditConfig
+from .schema import OBLIGATIONS, enum_values
+from .scoring import Score, readiness
+
+LEVELS = (*OBLIGATIONS, "all")
+
+
+def filled(value) -> bool:
+    return value not in (None, "", [], {})
+
+
+def values_at(node, parts) -> tuple[list, bool]:
+    """Values found along a split path, and whether the path went through a list."""
+    if not parts:
+        return [node], False
+    name, is_list = parts[0]
+    child = node.get(name) if isinstance(node, dict) else None
+    if not is_list:
+        return values_at(child, parts[1:])
+    out: list = []
+    for item in child if isinstance(child, list) else []:
+        out.extend(values_at(item, parts[1:])[0])
+    return out, True
+
+
+def field_filled(record: dict, f) -> bool:
+    values, through_list = values_at(record, f.parts)
+    if not through_list:
+        return filled(values[0])
+    if f.rule == "any":
+        return any(filled(v) for v in values)
+    return bool(values) and all(filled(v) for v in values)
+
+
+def issue_field(path: str) -> str:
+    """'$.variables[3].dataType' -> 'variables[].dataType'; '$' -> ''."""
+    return re.sub(r"\[(\d+|\*)\]", "[]", path).removeprefix("$").removeprefix(".")
+
+
+def fields_hit(issue: str, paths) -> list[str]:
+    """Leaf fields an issue at `issue` (a field path) is about: itself, its children or its parent."""
+    if not issue:
+        return []
+    return [p for p in paths if p == issue or p.startswith(issue + ".") or p.startswith(issue + "[]")
+            or issue.startswith(p + ".") or issue.startswith(p + "[]")]
+
+
+def pct(part: float, whole: float) -> float | None:
+    return None if not whole else 100.0 * part / whole
+
+
+def r1(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+@dataclass
+class HdrukScore:
+    completeness: float | None
+    weighted_completeness: float | None
+    error_pct: float | None
+    weighted_error_pct: float | None
+    quality: float | None
+    weighted_quality: float | None
+    medallion: str
+    medallion_label: str
+    filled: int
+    scored: int
+    with_errors: int
+
+    def to_dict(self) -> dict:
+        return {k: r1(v) if isinstance(v, float) else v for k, v in self.__dict__.items()}
+
+
+@dataclass
+class MqaScore:
+    points: float
+    max_points: float
+    percent: float | None
+    rating: str
+    rating_label: str
+    dimensions: dict[str, float]
+    indicators: dict[str, float]
+
+    def to_dict(self) -> dict:
+        return {"points": r1(self.points), "max_points": self.max_points, "percent": r1(self.percent),
+                "rating": self.rating, "rating_label": self.rating_label,
+                "dimensions": {k: r1(v) for k, v in self.dimensions.items()},
+                "indicators": {k: r1(v) for k, v in self.indicators.items()}}
+
+
+@dataclass
+class Fix:
+    field: str
+    obligation: str
+    kind: str  # missing or error
+    message: str
+    weighted_completeness_gain: float
+    quality_gain: float
+    weighted_quality_gain: float
+
+    def to_dict(self) -> dict:
+        return {"field": self.field, "obligation": self.obligation, "kind": self.kind, "message": self.message,
+                "weighted_completeness_gain": r1(self.weighted_completeness_gain),
+                "quality_gain": r1(self.quality_gain), "weighted_quality_gain": r1(self.weighted_quality_gain)}
+
+
+@dataclass
+class RecordAudit:
+    id: str
+    publisher: str
+    title: str
+    modified: str
+    completeness: dict[str, float | None]  # mandatory, recommended, optional, all
+    weighted_completeness: float | None
+    missing: list[str]
+    error_count: int
+    warning_count: int
+    error_fields: list[str]
+    readiness: Score
+    hdruk: HdrukScore
+    mqa: MqaScore
+    gaps: list[str]
+    fixes: list[Fix]
+    links: list[dict] = field(default_factory=list)
+
+    def score(self, metric: str) -> float | None:
+        """One named score (see METRICS in audit_summary)."""
+        if metric in LEVELS:
+            return self.completeness[metric]
+        return {"weighted_completeness": self.weighted_completeness, "readiness": self.readiness.total,
+                "quality": self.hdruk.quality, "weighted_quality": self.hdruk.weighted_quality,
+                "mqa": self.mqa.percent}[metric]
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "publisher": self.publisher, "title": self.title, "modified": self.modified,
+                "completeness": {k: r1(v) for k, v in self.completeness.items()},
+                "weighted_completeness": r1(self.weighted_completeness),
+                "errors": self.error_count, "warnings": self.warning_count, "error_fields": self.error_fields,
+                "readiness": {"total": self.readiness.total, "band": self.readiness.band,
+                              "components": {c.id: c.points for c in self.readiness.components}},
+                "hdruk": self.hdruk.to_dict(), "mqa": self.mqa.to_dict(), "gaps": self.gaps,
+                "missing": self.missing, "fixes": [f.to_dict() for f in self.fixes], "links": self.links}
+
+
+def medallion(quality: float | None, bands: list[dict]) -> dict:
+    """HDR UK band: the first whose lower bound the score is above (bounds exclusive, as published)."""
+    shown = r1(quality)  # band what people see: a score shown as 90.0 is never Platinum
+    for band in bands:
+        if band["above"] is None or (shown is not None and shown > band["above"]):
+            return band
+    return bands[-1]
+
+
+def is_stale(record: dict, as_of: date, staleness: dict) -> bool:
+    period = staleness["period_days"].get(record.get("updateFrequency"))
+    if period is None:
+        return False
+    try:
+        modified = date.fromisoformat(record.get("modified"))
+    except (TypeError, ValueError):
+        return True
+    return (as_of - modified).days > period + staleness.get("grace_days", 0)
+
+
+def _hdruk(cfg: AuditConfig, fills: dict[str, bool], error_fields: set[str]) -> tuple[HdrukScore, dict]:
+    scored = [f for f in cfg.hdruk_fields if f.ours]
+    weight = sum(f.weight for f in scored)
+    hit = [f for f in scored if any(fills[o] for o in f.ours)]
+    bad = [f for f in scored if any(o in error_fields for o in f.ours)]
+    comp, wcomp = pct(len(hit), len(scored)), pct(sum(f.weight for f in hit), weight)
+    err, werr = pct(len(bad), len(scored)), pct(sum(f.weight for f in bad), weight)
+    quality = None if comp is None else (comp + 100 - err) / 2
+    wquality = None if wcomp is None else (wcomp + 100 - werr) / 2
+    band = medallion(quality, cfg.raw["hdruk"]["medallions"])
+    score = HdrukScore(comp, wcomp, err, werr, quality, wquality, band["id"], band["label"], len(hit), len(scored),
+                       len(bad))
+    return score, {"scored": scored, "weight": weight, "hit": {f.field for f in hit}, "bad": {f.field for f in bad}}
+
+
+def _mqa(cfg: AuditConfig, record: dict, links: dict | None) -> MqaScore:
+    mqa = cfg.mqa
+    lists = {k: {v.lower() for v in vals} for k, vals in mqa.get("lists", {}).items()}
+    dists = [d for d in record.get("distribution") or [] if isinstance(d, dict)]
+    dims = {d["id"]: 0.0 for d in mqa["dimensions"]}
+    indicators: dict[str, float] = {}
+    max_points = 0.0
+
+    def passes(ind: dict, node: dict) -> bool:
+        check = ind["check"]
+        for name in ind["fields"]:
+            value = values_at(node, tuple((p, False) for p in name.split(".")))[0][0]
+            if check == "filled" and filled(value):
+                return True
+            if isinstance(value, str) and (
+                    (check == "in_list" and value.lower() in lists[ind["list"]])
+                    or (check == "contains" and any(s in value.lower() for s in lists[ind["list"]]))
+                    or (check == "vocabulary" and value in enum_values(name, cfg.schema))
+                    or (check == "link" and links is not None and links.get(value, {}).get("ok"))):
+                return True
+        return False
+
+    for ind in mqa["indicators"]:
+        if ind["check"] == "link" and links is None:
+            continue  # not assessed: left out of the maximum too
+        max_points += ind["points"]
+        if ind.get("scope") == "distribution":
+            pool = dists
+            if ind["check"] == "link":
+                pool = [d for d in dists if any(filled(d.get(n)) for n in ind["fields"])]
+            share = sum(passes(ind, d) for d in pool) / len(pool) if pool else 0.0
+        else:
+            share = 1.0 if passes(ind, record) else 0.0
+        indicators[ind["id"]] = ind["points"] * share
+        dims[ind["dimension"]] += ind["points"] * share
+    points = sum(indicators.values())
+    rating = mqa["ratings"][-1]
+    for band in mqa["ratings"]:  # points / max >= band / 405, in integers where possible
+        if max_points and points * mqa["max_points"] >= band["min"] * max_points - 1e-9:
+            rating = band
+            break
+    return MqaScore(points, max_points, pct(points, max_points), rating["id"], rating["label"], dims, indicators)
+
+
+def audit_record(record: dict, cfg: AuditConfig, as_of: date, links: dict | None = None) -> RecordAudit:
+    """Audit one record as of a date. `links` maps URL -> {'ok', 'status', ...} when links were checked."""
+    rec = record if isinstance(record, dict) else {}
+    fills = {f.path: field_filled(rec, f) for f in cfg.fields}
+    by_level = {level: [f for f in cfg.fields if f.obligation == level] for level in OBLIGATIONS}
+    completeness = {level: pct(sum(fills[f.path] for f in fs), len(fs)) for level, fs in by_level.items()}
+    completeness["all"] = pct(sum(fills.values()), len(fills))
+    total_weight = cfg.total_weight
+    weighted = pct(sum(f.weight for f in cfg.fields if fills[f.path]), total_weight)
+
+    report = cfg.validator(record)
+    errors = report.errors
+    error_fields: dict[str, str] = {}
+    for issue in errors:
+        for p in fields_hit(issue_field(issue.path), cfg.by_path):
+            error_fields.setdefault(p, issue.message)
+    hdruk, h = _hdruk(cfg, fills, set(error_fields))
+
+    gaps = []
+    for gap in cfg.gaps:
+        if gap.get("check") == "stale":
+            if is_stale(rec, as_of, cfg.raw["staleness"]):
+                gaps.append(gap["id"])
+        elif not fills[gap["field"]]:
+            gaps.append(gap["id"])
+
+    def gains(path: str, now_missing: bool) -> tuple[float, float, float]:
+        n, w = len(h["scored"]), h["weight"]
+        mapped = [f for f in h["scored"] if path in f.ours]
+        if now_missing:  # filling it fills the HDR UK fields it maps to that are still empty
+            newly = [f for f in mapped if f.field not in h["hit"]]
+        else:  # fixing the error clears the HDR UK fields whose only errors are here
+            newly = [f for f in mapped if f.field in h["bad"]
+                     and not any(o in error_fields for o in f.ours if o != path)]
+        wc = 100.0 * cfg.by_path[path].weight / total_weight if now_missing and total_weight else 0.0
+        q = 50.0 * len(newly) / n if n else 0.0
+        wq = 50.0 * sum(f.weight for f in newly) / w if w else 0.0
+        return wc, q, wq
+
+    fixes = [Fix(p, cfg.by_path[p].obligation, "error", msg, *gains(p, False)) for p, msg in error_fields.items()]
+    missing = [f.path for f in cfg.fields if not fills[f.path]]
+    fixes += [Fix(f.path, f.obligation, "missing", "", *gains(f.path, True)) for f in cfg.fields
+              if not fills[f.path] and f.weight >= cfg.fix_min_weight]
+    fixes.sort(key=lambda x: (x.kind != "error", -x.weighted_completeness_gain - x.quality_gain, x.field))
+    checked = []
+    if links is not None:
+        for d in rec.get("distribution") or []:
+            for name in ("accessURL", "downloadURL"):
+                url = d.get(name) if isinstance(d, dict) else None
+                if isinstance(url, str) and url in links:
+                    checked.append({"field": f"distribution[].{name}", "url": url, **links[url]})
+    return RecordAudit(
+        id=str(rec.get("identifier", "")), publisher=str(rec.get("publisher", "")), title=str(rec.get("title", "")),
+        modified=str(rec.get("modified", "")), completeness=completeness, weighted_completeness=weighted,
+        missing=missing, error_count=len(errors), warning_count=len(report.warnings),
+        error_fields=sorted(error_fields), readiness=readiness(rec), hdruk=hdruk, mqa=_mqa(cfg, rec, links),
+        gaps=gaps, fixes=fixes, links=checked)

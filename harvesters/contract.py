@@ -1,0 +1,95 @@
+"""The staged contract every harvester follows: gather -> fetch -> transform (pure) -> import (the write path)."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Iterator, Protocol
+
+from catalogue.harvest_store import Source
+
+from .http import HarvestSession
+
+
+class HarvestError(Exception):
+    """The run cannot go on (source down, unreadable listing, repeated page...). The message names the source."""
+
+
+class RecordError(Exception):
+    """One remote record cannot be fetched or transformed; the run goes on without it."""
+
+
+@dataclass
+class RemoteItem:
+    """One record as listed by the source, with its payload when the listing already carries it."""
+    remote_id: str
+    name: str = ""
+    modified: str = ""
+    version: str = ""
+    payload: object | None = None  # parsed JSON, or N-Triples text for DCAT
+    payload_format: str = "json"
+    private: bool = False
+    deleted: bool = False
+
+
+@dataclass
+class Listing:
+    """What exists at the source, when a harvester could find out completely; None fields mean unknown."""
+    ids: set[str] | None = None
+    names: set[str] | None = None
+    complete: bool = False
+    note: str = ""
+
+
+@dataclass
+class Transformed:
+    """transform's result: our record (possibly incomplete), what it could not map, and provenance facts."""
+    record: dict
+    unmapped: list[str] = field(default_factory=list)
+    schema_version: str = ""
+    publisher_name: str = ""  # display name for a publisher slug we may not know yet
+    notes: list[str] = field(default_factory=list)
+
+
+class Harvester(Protocol):
+    source: Source
+
+    def gather(self, since: str | None) -> Iterator[list[RemoteItem]]:
+        """Yield batches of remote items changed since `since` (all when None). Raises HarvestError."""
+
+    def listing(self) -> Listing:
+        """After gather: the complete set of remote ids/names present at the source, if known."""
+
+    def high_water(self) -> str:
+        """After gather: the mark to pass as `since` next time ('' if the source has none)."""
+
+    def fetch(self, item: RemoteItem) -> object:
+        """The raw payload of one item. Raises RecordError."""
+
+    def transform(self, payload: object, item: RemoteItem) -> Transformed:
+        """Pure: raw payload -> record. Raises RecordError for payloads that are not records at all."""
+
+
+def canonical_json(payload) -> str:
+    return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def payload_text(payload, payload_format: str) -> str:
+    return payload if payload_format != "json" else canonical_json(payload)
+
+
+def digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def make_harvester(source: Source, session: HarvestSession, secret: str | None) -> Harvester:
+    if source.type == "ckan":
+        from .ckan import CkanHarvester
+        return CkanHarvester(source, session, secret)
+    if source.type == "dcat":
+        from .dcat import DcatHarvester
+        return DcatHarvester(source, session, secret)
+    if source.type == "hdruk":
+        from .hdruk import HdrukHarvester
+        return HdrukHarvester(source, session, secret)
+    raise HarvestError(f"{source.name}: unknown source type {source.type!r}")
