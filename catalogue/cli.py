@@ -319,5 +319,9 @@ main.add_command(users)
 main.add_command(tokens)
 main.add_command(demo_users)
 
+from .cli_audit import audit  # noqa: E402
+
+main.add_command(audit)
+
 if __name__ == "__main__":
     main()

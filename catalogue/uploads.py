@@ -9,6 +9,7 @@ from typing import Callable
 from sqlalchemy import JSON, DateTime, String, delete
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from . import hdruk
 from .accounts import Principal
 from .records_io import InputError, parse_records
 from .service import Catalogue, SaveResult
@@ -16,7 +17,7 @@ from .store import Base
 from .validation import ERROR, Issue, Report, validate
 
 MAX_DEPTH = 32  # far deeper than any valid record; stops hostile nesting early
-Converter = Callable[[dict], tuple[dict, list[str], str]]  # record -> (our record, unmapped fields, source label)
+Converter = Callable[[dict, str | None], tuple[dict, list[str], str]]  # (doc, publisher) -> (record, unmapped, label)
 
 
 class UploadError(InputError):
@@ -95,7 +96,7 @@ def parse_upload(data: bytes, name: str, max_records: int) -> list:
 
 
 def check_records(values: list, *, principal: Principal, catalogue: Catalogue, name: str = "upload",
-                  converter: Converter | None = None) -> UploadCheck:
+                  converter: Converter | None = hdruk.converter) -> UploadCheck:
     """Validate every record and check who may publish it. Saves nothing."""
     checks: list[RecordCheck] = []
     seen: dict[str, int] = {}
@@ -106,7 +107,7 @@ def check_records(values: list, *, principal: Principal, catalogue: Catalogue, n
                 report = Report([Issue("$", "HDR UK dataset-schema records cannot be converted here.", ERROR)])
                 checks.append(RecordCheck(i, "", "", report, None))
                 continue
-            value, unmapped, converted_from = converter(value)
+            value, unmapped, converted_from = converter(value, principal.publisher or None)
         report = validate(value)
         record = value if isinstance(value, dict) else None
         ident = record.get("identifier") if record else None

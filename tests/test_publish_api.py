@@ -274,3 +274,20 @@ def test_csrf_token_required_for_web_forms(writable_app, login):
     resp = client.post(f"/datasets/{NPD}/withdraw", data={"reason": "with token", "csrf_token": token})
     assert resp.status_code == 302
     assert writable_app.extensions["catalogue"].store.get(NPD).status == "withdrawn"
+
+
+def test_hdruk_upload_is_converted_and_reported(client, tokens, writable_app):
+    from test_hdruk import V4
+
+    doc = copy.deepcopy(V4)
+    resp = client.post("/api/uploads?dry_run=true", data=json.dumps(doc), headers=headers(tokens["right publisher"]))
+    assert resp.status_code == 200
+    result = resp.get_json()["results"][0]
+    assert result["converted_from"] == "HDR UK dataset schema 4.0"
+    assert result["publisher"] == DFE  # the uploader's organisation
+    assert any("securityClassification" in u for u in result["unmapped"])
+    assert result["issues"][0]["message"].startswith("Converted from HDR UK dataset schema 4.0.")
+    published = client.post("/api/uploads", data=json.dumps(doc), headers=headers(tokens["right publisher"]))
+    assert published.status_code == 200
+    stored = writable_app.extensions["catalogue"].store.get(V4["identifier"])
+    assert stored.record["variables"][0]["linkageRole"] == "chi-number"

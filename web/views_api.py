@@ -177,8 +177,7 @@ def upload():
         values = parse_upload(request.get_data(), name, _max_records())
     except (UploadError, InputError) as exc:
         abort(400, description=str(exc))
-    check = check_records(values, principal=user, catalogue=catalogue(), name=name,
-                          converter=current_app.extensions.get("hdruk_converter"))
+    check = check_records(values, principal=user, catalogue=catalogue(), name=name)
     body = {"ok": not check.blocked, "dry_run": False, **check.to_dict()}
     wrong_org = [r for r in check.records if r.publisher and not user.can_write(r.publisher)]
     if request.args.get("dry_run") in ("1", "true", "yes"):

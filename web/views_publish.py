@@ -71,8 +71,7 @@ def _check(upload_id: str):
     if found is None:
         abort(404, description="This upload has expired or is not yours. Upload the file again.")
     name, values = found
-    return check_records(values, principal=current_user(), catalogue=catalogue(), name=name,
-                         converter=current_app.extensions.get("hdruk_converter"))
+    return check_records(values, principal=current_user(), catalogue=catalogue(), name=name)
 
 
 @bp.route("/publish/uploads/<upload_id>")

@@ -1,0 +1,187 @@
+"""CKAN harvester (Action API through ckanapi): package_search paging, incremental, package_list fallback."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Iterator
+
+from ckanapi import RemoteCKAN
+from ckanapi.errors import CKANAPIError, ServerIncompatibleError
+
+from catalogue.harvest_store import Source
+
+from .ckan_map import TRANSFORM_VERSION, transform_package
+from .contract import HarvestError, Listing, RecordError, RemoteItem, Transformed
+from .http import HarvestHTTPError, HarvestSession
+
+log = logging.getLogger("harvesters.ckan")
+SORT = "metadata_modified asc, id asc"
+
+
+class _Refused(Exception):
+    """The server answered, but not with a usable result for this action."""
+
+
+@dataclass
+class _Paging:
+    seen: set = field(default_factory=set)
+    count: int = 0
+
+    @property
+    def complete(self) -> bool:
+        return len(self.seen) >= self.count
+
+
+def solr_date(value: str) -> str:
+    """CKAN's metadata_modified ('2024-05-01T10:11:12.345678', maybe with Z) as a Solr date."""
+    return value if value.endswith("Z") else value + "Z"
+
+
+class CkanHarvester:
+    transform_version = TRANSFORM_VERSION
+
+    def __init__(self, source: Source, session: HarvestSession, secret: str | None):
+        self.source, self.session = source, session
+        self.rows = int(source.options.get("rows", 1000))
+        self.fq = str(source.options.get("fq", "")).strip()
+        self.ckan = RemoteCKAN(source.url.rstrip("/"), apikey=secret or None, user_agent=session.config.user_agent,
+                               get_only=True, session=session)
+        if secret:
+            session.secret_headers |= {"X-CKAN-API-Key", "Authorization"}
+        self._listing = Listing()
+        self._high = ""
+
+    def _call(self, action: str, **params):
+        """One Action API call. HarvestError if the source cannot be reached; _Refused if it answers wrongly."""
+        try:
+            return self.ckan.call_action(action, params)
+        except HarvestHTTPError as exc:
+            raise HarvestError(f"{self.source.name}: {action}: {exc}") from None
+        except (CKANAPIError, ServerIncompatibleError) as exc:
+            last = self.session.last
+            where = f"{last.get('url', '?')} (HTTP {last.get('status', '?')}, {last.get('content_type') or 'no type'})"
+            kind = type(exc).__name__
+            if kind in ("CKANAPIError", "ServerIncompatibleError"):
+                raise _Refused(f"{where} did not answer with CKAN API JSON") from None
+            raise _Refused(f"{where}: {kind} {_short(exc)}") from None
+
+    # gather
+    def gather(self, since: str | None) -> Iterator[list[RemoteItem]]:
+        user_fq = f"+({self.fq})" if self.fq else ""
+        fq = " ".join(x for x in (user_fq, f"+metadata_modified:[{solr_date(since)} TO *]" if since else "") if x)
+        paging = _Paging()
+        try:
+            for results in self._pages(fq, None, paging):
+                yield [self._item(pkg) for pkg in results]
+        except _Refused as exc:
+            if paging.count or paging.seen:
+                raise HarvestError(f"{self.source.name}: package_search failed part-way: {exc}") from None
+            log.warning("%s: package_search unavailable (%s); using package_list + package_show",
+                        self.source.name, exc)
+            yield from self._list_and_show()
+            return
+        if since:  # an incremental run sees only changes: list what exists, to know what has gone
+            self._listing = self._list_ids(user_fq)
+        else:
+            self._listing = Listing(ids=set(paging.seen), complete=paging.complete,
+                                    note="" if paging.complete else
+                                    f"listing ended early: {len(paging.seen)} of {paging.count} datasets seen")
+
+    def _item(self, pkg: dict) -> RemoteItem:
+        mod = pkg.get("metadata_modified") if isinstance(pkg.get("metadata_modified"), str) else ""
+        if mod and solr_date(mod) > self._high:
+            self._high = solr_date(mod)
+        return RemoteItem(str(pkg["id"]), name=str(pkg.get("name") or ""), modified=mod, payload=pkg,
+                          private=bool(pkg.get("private")), deleted=pkg.get("state") == "deleted")
+
+    def _pages(self, fq: str, fl: str | None, paging: _Paging) -> Iterator[list[dict]]:
+        """package_search pages in a stable order; new ids only; stops with an error if a page repeats."""
+        start, prev = 0, None
+        while True:
+            params = {"q": "*:*", "sort": SORT, "rows": self.rows, "start": start}
+            if fq:
+                params["fq"] = fq
+            if fl:
+                params["fl"] = fl
+            res = self._call("package_search", **params)
+            results, paging.count = _page(res, self.source.name, start)
+            if not results:
+                return
+            ids = [r["id"] for r in results]
+            if ids == prev:
+                raise HarvestError(f"{self.source.name}: package_search returned the same page twice "
+                                   f"(start={start}); stopping rather than loop")
+            prev = ids
+            fresh = [r for r in results if r["id"] not in paging.seen]
+            paging.seen.update(ids)
+            yield fresh
+            start += len(results)
+            if start >= paging.count:
+                return
+
+    def _list_ids(self, fq: str) -> Listing:
+        """Every id at the source (ids only, so cheap), for withdrawals after an incremental run."""
+        paging = _Paging()
+        try:
+            for _ in self._pages(fq, "id", paging):
+                pass
+        except _Refused as exc:
+            return Listing(note=f"could not list the datasets at the source ({exc})")
+        return Listing(ids=set(paging.seen), complete=paging.complete,
+                       note="" if paging.complete else f"listing ended early: {len(paging.seen)} of {paging.count}")
+
+    def _list_and_show(self) -> Iterator[list[RemoteItem]]:
+        try:
+            names = self._call("package_list")
+        except _Refused as exc:
+            raise HarvestError(f"{self.source.name}: neither package_search nor package_list works: {exc}") from None
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise HarvestError(f"{self.source.name}: package_list did not return a list of names")
+        names = sorted(set(names))
+        self._listing = Listing(names=set(names), complete=True)
+        for start in range(0, len(names), 100):
+            batch = []
+            for name in names[start:start + 100]:
+                try:
+                    pkg = self._call("package_show", id=name)
+                except (HarvestError, _Refused) as exc:
+                    batch.append(RemoteItem(name, name=name, payload_format=f"error:{exc}"))
+                    continue
+                if not isinstance(pkg, dict) or not pkg.get("id"):
+                    batch.append(RemoteItem(name, name=name, payload_format="error:package_show returned no dataset"))
+                    continue
+                batch.append(self._item(pkg))
+            yield batch
+
+    def listing(self) -> Listing:
+        return self._listing
+
+    def high_water(self) -> str:
+        return self._high
+
+    def fetch(self, item: RemoteItem) -> object:
+        if item.payload_format.startswith("error:"):
+            raise RecordError(item.payload_format[6:])
+        if item.payload is not None:
+            return item.payload
+        try:
+            return self._call("package_show", id=item.remote_id)
+        except (HarvestError, _Refused) as exc:
+            raise RecordError(str(exc)) from None
+
+    def transform(self, payload: object, item: RemoteItem) -> Transformed:
+        return transform_package(payload)
+
+
+def _page(res, name: str, start: int) -> tuple[list[dict], int]:
+    if not isinstance(res, dict) or not isinstance(res.get("results"), list) or not isinstance(res.get("count"), int):
+        raise HarvestError(f"{name}: package_search at start={start} did not return 'count' and 'results'")
+    results = [r for r in res["results"] if isinstance(r, dict) and isinstance(r.get("id"), str) and r["id"]]
+    if len(results) != len(res["results"]):
+        raise HarvestError(f"{name}: package_search at start={start} returned entries without an id")
+    return results, res["count"]
+
+
+def _short(exc: Exception, limit: int = 200) -> str:
+    text = str(exc)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
