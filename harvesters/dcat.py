@@ -1,0 +1,170 @@
+"""DCAT harvester: Turtle, RDF/XML, JSON-LD or N-Triples from a URL or a file, following hydra:next.
+
+Each dataset's payload is the part of the graph reachable from it (its distributions, contacts, publisher, periods...),
+canonicalised as sorted N-Triples, so the same description always gives the same payload. The transform re-reads
+that payload with our DCAT profile's graph -> record direction (catalogue.dcat.graph_to_records).
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+from typing import Iterator
+from urllib.parse import urljoin, urlsplit
+from urllib.request import url2pathname
+
+from rdflib import RDF, BNode, Graph, Literal, Namespace, URIRef
+from rdflib.compare import to_canonical_graph
+from rdflib.namespace import DCTERMS, OWL, PROV, RDFS
+
+from catalogue.dcat import CAT, CDDO, DCAT, DCATAP, graph_to_records
+from catalogue.harvest_store import Source
+from catalogue.rdf_io import RDFError, parse_rdf
+
+from .contract import HarvestError, Listing, RecordError, RemoteItem, Transformed
+from .http import HarvestHTTPError, HarvestSession
+
+TRANSFORM_VERSION = "dcat-1"
+HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
+CSVW_TABLE = URIRef("http://www.w3.org/ns/csvw#tableSchema")
+ACCEPT = ("text/turtle, application/rdf+xml;q=0.9, application/ld+json;q=0.9, application/n-triples;q=0.8, "
+          "*/*;q=0.1")
+MAX_PAGES = 10_000
+_KNOWN = {RDF.type, RDFS.comment, OWL.versionInfo, PROV.qualifiedAttribution, CDDO.securityClassification, CSVW_TABLE,
+          DCATAP.applicableLegislation} | {DCTERMS[t] for t in (
+              "identifier", "title", "alternative", "description", "abstract", "publisher", "creator", "accessRights",
+              "license", "issued", "modified", "created", "accrualPeriodicity", "relation", "temporal", "spatial",
+              "conformsTo", "provenance")} | {DCAT[t] for t in (
+                  "contactPoint", "keyword", "theme", "landingPage", "distribution", "version")}
+_MULTILINGUAL = (DCTERMS.title, DCTERMS.description, DCAT.keyword)
+
+
+class DcatHarvester:
+    transform_version = TRANSFORM_VERSION
+
+    def __init__(self, source: Source, session: HarvestSession, secret: str | None):
+        self.source, self.session = source, session
+        self.headers = {"Accept": ACCEPT}
+        if secret:
+            self.headers["Authorization"] = f"Bearer {secret}"
+        self._listing = Listing()
+
+    def _read(self, location: str) -> tuple[bytes, str | None]:
+        if re.match(r"^https?://", location, re.I):
+            try:
+                resp = self.session.get(location, headers=self.headers)
+            except HarvestHTTPError as exc:
+                raise HarvestError(f"{self.source.name}: {exc}") from None
+            if resp.status_code >= 400:
+                raise HarvestError(f"{self.source.name}: {location}: HTTP {resp.status_code}")
+            return resp.content, resp.headers.get("Content-Type")
+        path = Path(url2pathname(urlsplit(location).path)) if location.lower().startswith("file:") else Path(location)
+        try:
+            size = path.stat().st_size
+            if size > self.session.config.max_bytes:
+                raise HarvestError(f"{self.source.name}: {path} is larger than the "
+                                   f"{self.session.config.max_bytes}-byte limit")
+            return path.read_bytes(), None
+        except OSError as exc:
+            raise HarvestError(f"{self.source.name}: cannot read {path}: {exc.strerror or exc}") from None
+
+    def gather(self, since: str | None) -> Iterator[list[RemoteItem]]:
+        location, visited, ids = self.source.url, set(), set()
+        while location:
+            if location in visited or len(visited) >= MAX_PAGES:
+                raise HarvestError(f"{self.source.name}: hydra:next leads back to {location}; stopping")
+            visited.add(location)
+            data, ctype = self._read(location)
+            try:
+                graph = parse_rdf(data, source=location, content_type=ctype)
+            except RDFError as exc:
+                raise HarvestError(f"{self.source.name}: {exc}") from None
+            items = [self._item(graph, ds) for ds in sorted(set(graph.subjects(RDF.type, DCAT.Dataset)), key=str)]
+            ids.update(i.remote_id for i in items)
+            yield items
+            location = self._next(graph, location)
+        self._listing = Listing(ids=ids, complete=True)
+
+    def _next(self, graph: Graph, current: str) -> str | None:
+        found = sorted(str(o) for p in (HYDRA.next, HYDRA.nextPage) for o in graph.objects(None, p)
+                       if isinstance(o, URIRef))
+        if not found:
+            return None
+        nxt = urljoin(current, found[0])
+        remote = re.match(r"^https?://", current, re.I)
+        if bool(remote) != bool(re.match(r"^https?://", nxt, re.I)):  # never from the web into local files
+            raise HarvestError(f"{self.source.name}: hydra:next {nxt} is not the same kind of location as {current}")
+        return nxt
+
+    def _item(self, graph: Graph, ds) -> RemoteItem:
+        payload = dataset_payload(graph, ds)
+        if isinstance(ds, URIRef):
+            remote_id = str(ds)
+        else:
+            ident = graph.value(ds, DCTERMS.identifier) or graph.value(ds, DCTERMS.title) or payload
+            remote_id = "_:" + hashlib.sha1(str(ident).encode()).hexdigest()[:16]
+        modified = graph.value(ds, DCTERMS.modified)
+        return RemoteItem(remote_id, modified=str(modified) if modified is not None else "", payload=payload,
+                          payload_format="ntriples")
+
+    def listing(self) -> Listing:
+        return self._listing
+
+    def high_water(self) -> str:
+        return ""
+
+    def fetch(self, item: RemoteItem) -> object:
+        return item.payload
+
+    def transform(self, payload: object, item: RemoteItem) -> Transformed:
+        return transform_dcat(payload)
+
+
+def dataset_payload(graph: Graph, ds) -> str:
+    """The triples reachable from one dataset (not into other datasets or catalogues), canonical N-Triples."""
+    stop = set(graph.subjects(RDF.type, DCAT.Dataset)) | set(graph.subjects(RDF.type, DCAT.Catalog))
+    sub = Graph()
+    _closure(graph, ds, sub, stop - {ds})
+    for cat in graph.subjects(DCAT.dataset, ds):  # the catalogue's publisher is the fallback publisher
+        sub.add((cat, DCAT.dataset, ds))
+        for pub in graph.objects(cat, DCTERMS.publisher):
+            sub.add((cat, DCTERMS.publisher, pub))
+            _closure(graph, pub, sub, stop)
+    text = to_canonical_graph(sub).serialize(format="nt", encoding="utf-8").decode("utf-8")
+    return "\n".join(sorted(line for line in text.splitlines() if line.strip())) + "\n"
+
+
+def _closure(graph: Graph, start, sub: Graph, stop: set) -> None:
+    stack, seen = [start], set()
+    while stack:
+        node = stack.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        for p, o in graph.predicate_objects(node):
+            sub.add((node, p, o))
+            if isinstance(o, (BNode, URIRef)) and o not in seen and o not in stop and p != RDF.type:
+                stack.append(o)
+
+
+def transform_dcat(payload) -> Transformed:
+    """One dataset's N-Triples -> our record, through the DCAT profile's graph -> record direction."""
+    if not isinstance(payload, str):
+        raise RecordError("DCAT payload must be N-Triples text")
+    try:
+        graph = parse_rdf(payload.encode("utf-8"), fmt="nt", source="payload")
+    except RDFError as exc:
+        raise RecordError(str(exc)) from None
+    datasets = list(graph.subjects(RDF.type, DCAT.Dataset))
+    records = graph_to_records(graph)
+    if len(datasets) != 1 or len(records) != 1:
+        raise RecordError(f"expected one dcat:Dataset in the payload, found {len(datasets)}")
+    ds = datasets[0]
+    unmapped = sorted({graph.namespace_manager.normalizeUri(p) for p in graph.predicates(ds, None)
+                       if p not in _KNOWN and not str(p).startswith(str(CAT))})
+    for p in _MULTILINGUAL:
+        langs = sorted({o.language for o in graph.objects(ds, p) if isinstance(o, Literal) and o.language})
+        if len(langs) > 1:
+            unmapped.append(f"{graph.namespace_manager.normalizeUri(p)} in {', '.join(langs)} "
+                            "(English kept; the others are in the raw payload)")
+    return Transformed(records[0], unmapped=unmapped)
