@@ -9,7 +9,7 @@ N ?= 10000
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-postgres bench install assets reindex clean
+.PHONY: run test test-postgres test-browser bench install assets reindex clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,12 @@ test: install
 # The store, service and web tests against a private PostgreSQL (Debian's postgresql package).
 test-postgres: install
 	bash scripts/with_postgres.sh $(BIN)/pytest -q -m postgres
+
+# Journeys in a real browser: Debian's Chromium (installed if missing, as root) driven by Playwright.
+test-browser: install
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	$(BIN)/pip install --quiet -e ".[browser]"
+	CATALOGUE_BROWSER=$$(command -v chromium) $(BIN)/pytest -q -m browser
 
 bench: install
 	$(BIN)/python benchmarks/bench_catalogue.py --n $(N)

@@ -26,7 +26,8 @@ class Table:
 
     def to_dict(self) -> dict:
         return {"name": self.name, "title": self.title,
-                "columns": [{"key": c.key, "label": c.label} for c in self.columns], "rows": self.rows}
+                "columns": [{"key": c.key, "label": c.label, "numeric": c.numeric} for c in self.columns],
+                "rows": self.rows}
 
     def sorted_by(self, key: str, descending: bool = False) -> "Table":
         """Rows sorted by one column; empty values always last."""
@@ -176,6 +177,16 @@ def trend_table(points) -> Table:
     rows = [{"snapshot_id": p.snapshot_id, "taken_at": p.taken_at.isoformat(timespec="seconds"), "as_of": p.as_of,
              "records": p.records, **p.means} for p in points]
     return Table("trend", "Scores over time (means per snapshot)", cols, rows)
+
+
+def snapshots_table(infos) -> Table:
+    cols = [Column("id", "Snapshot", True), Column("taken_at", "Taken at"), Column("as_of", "As of"),
+            Column("scope", "Scope"), Column("records", "Records", True), Column("links_checked", "Links checked"),
+            Column("method", "Method"), Column("data_seq", "Store revision", True)]
+    rows = [{"id": s.id, "taken_at": s.taken_at.isoformat(timespec="seconds"), "as_of": s.as_of,
+             "scope": s.scope or "whole catalogue", "records": s.records, "links_checked": s.links_checked,
+             "method": s.method, "data_seq": s.data_seq} for s in infos]
+    return Table("snapshots", "Snapshots", cols, rows)
 
 
 def medallions_table(group: GroupSummary, cfg: AuditConfig) -> Table:

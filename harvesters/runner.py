@@ -1,0 +1,358 @@
+"""Run one harvest: gather -> fetch -> transform -> import through Catalogue.save_many, one outcome per record.
+
+Rules, in short:
+- Incremental by default: CKAN asks only for what changed since the last complete run; every harvester skips a record
+  whose payload (or, for HDR UK, version and modified date) is the same as last time and whose dataset is as we left
+  it. --full re-reads and re-transforms everything (the store still makes no revision for an identical record).
+- Records that fail mandatory rules are stored anyway (allow_invalid), flagged with their validation report. A record
+  with no identifier gets <source>-<remote id>; with no publisher, the source's publisher (or the source's name).
+- Duplicates across sources: a new remote record whose identifier is already used by a dataset that this source did
+  not harvest, or whose normalised title and publisher match such a published dataset, is not stored. Its payload is
+  kept, a link to the dataset already here is saved, and the outcome is "duplicate". First come, first kept.
+- Withdrawals happen only after a complete run (full listing, no failures): datasets this source harvested whose
+  remote record has gone are withdrawn through Catalogue.withdraw. A failed or partial run withdraws nothing.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import re
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Callable
+
+from catalogue.harvest_store import COMPLETE, FAILED, PARTIAL, HarvestRepository, ObjectInfo, Run, Source
+from catalogue.service import Catalogue
+from catalogue.store import PUBLISHED, WITHDRAWN
+
+from . import mapping as m
+from .contract import HarvestError, Harvester, RecordError, RemoteItem, digest, make_harvester, payload_text
+from .http import HarvestSession, HttpConfig
+
+log = logging.getLogger("harvesters.runner")
+MAIN_ACTIONS = ("created", "updated", "unchanged", "withdrawn", "failed")
+Progress = Callable[[str, dict], None]
+
+
+@dataclass
+class RunResult:
+    run: Run
+    source: Source
+    outcomes: list[dict]
+
+    @property
+    def failed(self) -> bool:
+        return self.run.status != COMPLETE
+
+    def to_dict(self) -> dict:
+        return {"source": self.source.name, "run": self.run.id, "status": self.run.status, "mode": self.run.mode,
+                "error": self.run.error, "duration": self.run.duration, "totals": self.run.totals,
+                **{k: self.run.totals.get(k, 0) for k in MAIN_ACTIONS}, "outcomes": self.outcomes}
+
+
+class _Redactor(logging.Filter):
+    def __init__(self, secret: str | None):
+        super().__init__()
+        self.secret = secret
+
+    def __call__(self, text: str) -> str:
+        return text.replace(self.secret, "[redacted]") if self.secret and text else text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.secret:
+            record.msg, record.args = self(record.getMessage()), ()
+        return True
+
+
+def norm_title(title: str) -> str:
+    text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode().casefold()
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
+
+
+@dataclass
+class _State:
+    """Everything one run learns and decides, kept out of the control flow."""
+    catalogue: Catalogue
+    repo: HarvestRepository
+    source: Source
+    run_id: int
+    full: bool
+    harvester: Harvester | None = None
+    objects: dict[str, ObjectInfo] = field(default_factory=dict)
+    owners: dict[str, str] = field(default_factory=dict)
+    keys: dict[str, tuple] = field(default_factory=dict)  # dataset id -> (publisher, title, status, revision)
+    titles: dict[tuple, str] = field(default_factory=dict)  # (publisher, norm title) -> id, datasets of others
+    seen: set[str] = field(default_factory=set)  # remote ids listed this run (not private, not deleted)
+    seen_names: set[str] = field(default_factory=set)
+    absent: set[str] = field(default_factory=set)  # private or deleted at the source
+    claimed: dict[str, str] = field(default_factory=dict)  # dataset id -> remote id, this run
+    outcomes: list[dict] = field(default_factory=list)
+    record_failures: int = 0
+    redact: _Redactor = field(default_factory=lambda: _Redactor(None))
+
+    def load(self) -> None:
+        self.objects = self.repo.objects(self.source.name)
+        self.owners = self.repo.owners()
+        for ident, pub, title, status, rev in self.repo.dataset_keys():
+            self.keys[ident] = (pub, title, status, rev)
+            if status == PUBLISHED and self.owners.get(ident) != self.source.name:
+                self.titles.setdefault((pub, norm_title(title)), ident)
+
+    def outcome(self, item_id: str, action: str, dataset_id: str = "", reason: str = "", **details) -> None:
+        self.outcomes.append({"remote_id": item_id, "dataset_id": dataset_id, "action": action,
+                              "reason": self.redact(reason), "details": details})
+        if action == "failed":
+            self.record_failures += 1
+
+
+def harvest(catalogue: Catalogue, repo: HarvestRepository, source: Source, *, full: bool = False,
+            http: HttpConfig | None = None, environ: dict | None = None, progress: Progress | None = None) -> RunResult:
+    """Run one harvest of `source` and record it. Never raises for source or record problems: see the run status."""
+    environ = os.environ if environ is None else environ
+    started = time.monotonic()
+    st = _State(catalogue, repo, source, repo.start_run(source.name, "full" if full else "incremental"), full)
+    secret = environ.get(source.token_env) if source.token_env else None
+    st.redact = _Redactor(secret)
+    loggers = [logging.getLogger(n) for n in list(logging.root.manager.loggerDict) if n.startswith("harvesters")]
+    for lg in loggers:
+        lg.addFilter(st.redact)
+    status, error, high = COMPLETE, "", ""
+    done = 0
+    try:
+        if source.token_env and not secret:
+            raise HarvestError(f"{source.name}: the environment variable {source.token_env} is not set")
+        last = repo.last_complete_run(source.name)
+        since = None if full or last is None else (last.high_water or None)
+        st.load()
+        with HarvestSession(http) as session:
+            st.harvester = make_harvester(source, session, secret)
+            for batch in st.harvester.gather(since):
+                _process(st, batch)
+                repo.add_outcomes(st.run_id, st.outcomes[done:])
+                done = len(st.outcomes)
+                if progress:
+                    progress("batch", {"processed": done, "totals": _totals(st.outcomes)})
+            high = max(st.harvester.high_water(), since or "")
+            listing = st.harvester.listing()
+        if not listing.complete:
+            status, error = PARTIAL, listing.note or "the source's listing was incomplete; nothing withdrawn"
+        elif st.record_failures:
+            status, error = PARTIAL, f"{st.record_failures} record(s) failed; nothing withdrawn"
+        else:
+            _withdraw_gone(st, listing)
+    except HarvestError as exc:
+        status, error = FAILED, st.redact(str(exc))
+    except Exception as exc:  # a bug or an unexpected library error: record the run as failed, then re-raise
+        status, error = FAILED, st.redact(f"unexpected error: {type(exc).__name__}: {exc}")
+        _finish(st, status, error, high, started, done)
+        raise
+    finally:
+        for lg in loggers:
+            lg.removeFilter(st.redact)
+    run = _finish(st, status, error, high, started, done)
+    return RunResult(run, source, st.outcomes)
+
+
+def _finish(st: _State, status: str, error: str, high: str, started: float, done: int) -> Run:
+    st.repo.add_outcomes(st.run_id, st.outcomes[done:])
+    return st.repo.finish_run(st.run_id, status=status, totals=_totals(st.outcomes), error=error, high_water=high,
+                              duration=time.monotonic() - started)
+
+
+def _totals(outcomes: list[dict]) -> dict:
+    totals = {k: 0 for k in (*MAIN_ACTIONS, "duplicate", "skipped")}
+    for o in outcomes:
+        totals[o["action"]] = totals.get(o["action"], 0) + 1
+    totals["incomplete"] = sum(1 for o in outcomes if o["details"].get("incomplete"))
+    return totals
+
+
+def _unchanged(st: _State, item: RemoteItem) -> ObjectInfo | None:
+    """The stored object, if this remote record and the dataset it became are both as we left them."""
+    obj = st.objects.get(item.remote_id)
+    if st.full or obj is None or not obj.dataset_id or obj.transform_version != st.harvester.transform_version:
+        return None
+    if item.payload is not None:
+        same = digest(payload_text(item.payload, item.payload_format)) == obj.payload_hash
+    else:
+        same = (item.version, item.modified) == (obj.remote_version, obj.remote_modified)
+    key = st.keys.get(obj.dataset_id)
+    return obj if same and key and key[2] == PUBLISHED and key[3] == obj.revision else None
+
+
+def _process(st: _State, batch: list[RemoteItem]) -> None:
+    pending: list[tuple] = []
+    for item in batch:
+        if item.private or item.deleted:
+            st.absent.add(item.remote_id)
+            _absent(st, item)
+            continue
+        st.seen.add(item.remote_id)
+        st.seen_names.add(item.name)
+        obj = _unchanged(st, item)
+        if obj is not None:
+            st.outcome(item.remote_id, "unchanged", obj.dataset_id, "not changed at the source")
+            continue
+        prepared = _prepare(st, item)
+        if prepared is not None:
+            pending.append(prepared)
+    _store(st, pending)
+
+
+def _absent(st: _State, item: RemoteItem) -> None:
+    """A private or deleted dataset: never imported; withdrawn if we had harvested it."""
+    why = "private at the source" if item.private else "deleted at the source"
+    obj = st.objects.get(item.remote_id)
+    if obj and obj.dataset_id and st.keys.get(obj.dataset_id, (0, 0, WITHDRAWN))[2] == PUBLISHED:
+        res = st.catalogue.withdraw(obj.dataset_id, reason=f"{why} (harvest {st.source.name}, run {st.run_id})",
+                                    author=f"harvest:{st.source.name}", route="harvest")
+        if res is not None and res.action == "withdrawn":
+            st.keys[obj.dataset_id] = (*st.keys[obj.dataset_id][:2], WITHDRAWN, res.revision)
+            st.outcome(item.remote_id, "withdrawn", obj.dataset_id, why)
+            return
+    st.outcome(item.remote_id, "skipped", "", why)
+
+
+def _prepare(st: _State, item: RemoteItem) -> tuple | None:
+    """Fetch and transform one item, fill what the store needs, detect duplicates. None if handled here."""
+    try:
+        payload = st.harvester.fetch(item)
+        text = payload_text(payload, item.payload_format)
+        t = st.harvester.transform(payload, item)
+    except RecordError as exc:
+        st.outcome(item.remote_id, "failed", "", str(exc))
+        return None
+    except Exception as exc:  # noqa: BLE001 - one bad record must not stop the run
+        st.outcome(item.remote_id, "failed", "", f"could not transform: {type(exc).__name__}: {exc}")
+        return None
+    record, notes = dict(t.record), list(t.notes)
+    obj = st.objects.get(item.remote_id)
+    if not _fill(st, item, record, notes, obj):
+        return None
+    obj_row = {"remote_id": item.remote_id, "remote_name": item.name, "payload": text,
+               "payload_format": item.payload_format, "payload_hash": digest(text), "schema_version": t.schema_version,
+               "remote_modified": item.modified, "remote_version": item.version,
+               "transform_version": st.harvester.transform_version, "revision": 0, "dataset_id": ""}
+    dup = None if obj and obj.dataset_id else _duplicate_of(st, record)
+    if dup:
+        kept, rule = dup
+        st.repo.save_objects(st.source.name, st.run_id, [obj_row], set(st.objects))
+        st.objects[item.remote_id] = ObjectInfo(item.remote_id, item.name, "", obj_row["payload_hash"], item.modified,
+                                                item.version, obj_row["transform_version"], 0)
+        st.repo.save_links(st.source.name, st.run_id, [{"remote_id": item.remote_id, "duplicate_of": kept,
+                                                         "rule": rule}])
+        st.outcome(item.remote_id, "duplicate", kept, f"{rule} as {kept}, which is already in the catalogue",
+                   duplicate_of=kept, rule=rule)
+        return None
+    st.claimed[record["identifier"]] = item.remote_id
+    return item, record, t, notes, obj_row
+
+
+def _fill(st: _State, item: RemoteItem, record: dict, notes: list[str], obj: ObjectInfo | None) -> bool:
+    """Identifier, publisher and title the store needs. False (with a failed outcome) if the record may not go in."""
+    name = st.source.name
+    natural = record.get("identifier")
+    if obj and obj.dataset_id:
+        record["identifier"] = obj.dataset_id  # stable: a record keeps the identifier it first got here
+    else:
+        ident = natural or m.fallback_identifier(name, item.remote_id)
+        if not natural:
+            notes.append(f"no identifier at the source; using {ident}")
+        taken_by = st.owners.get(ident)
+        key = st.keys.get(ident)
+        clash = (st.claimed.get(ident, item.remote_id) != item.remote_id
+                 or (key is not None and taken_by == name)
+                 or (key is not None and key[2] != PUBLISHED))
+        if clash:
+            ident = m.fallback_identifier(name, item.remote_id)
+            notes.append(f"identifier {natural} is already used here; using {ident}")
+        record["identifier"] = ident
+    allowed = st.source.publishers
+    pub = record.get("publisher")
+    if allowed and pub not in allowed:
+        if len(allowed) > 1:
+            st.outcome(item.remote_id, "failed", record["identifier"],
+                       f"publisher {pub or '(none)'} is not one this source may write for ({', '.join(allowed)})")
+            return False
+        if pub:
+            notes.append(f"publisher {pub} replaced by the source's publisher {allowed[0]}")
+        record["publisher"] = allowed[0]
+    elif not pub:
+        record["publisher"] = m.publisher_slug(name) or "harvested"
+        notes.append(f"no publisher at the source; using {record['publisher']}")
+    if not isinstance(record.get("title"), str) or not record["title"].strip():
+        record["title"] = item.name or item.remote_id
+        notes.append("no title at the source; the remote name is used")
+    return True
+
+
+def _duplicate_of(st: _State, record: dict) -> tuple[str, str] | None:
+    ident = record["identifier"]
+    key = st.keys.get(ident)
+    if key is not None and key[2] == PUBLISHED and st.owners.get(ident) != st.source.name:
+        return ident, "same identifier"
+    other = st.titles.get((record["publisher"], norm_title(record["title"])))
+    if other and other != ident:
+        return other, "same title and publisher"
+    return None
+
+
+def _store(st: _State, pending: list[tuple]) -> None:
+    if not pending:
+        return
+    known = st.catalogue.publisher_names()
+    new_pubs = {rec["publisher"]: t.publisher_name for _, rec, t, _, _ in pending
+                if rec["publisher"] not in known and t.publisher_name}
+    if new_pubs:
+        st.catalogue.load_publishers([{"id": k, "name": v} for k, v in sorted(new_pubs.items())])
+    results = st.catalogue.save_many([rec for _, rec, _, _, _ in pending], author=f"harvest:{st.source.name}",
+                                     route="harvest", allow_invalid=True)
+    rows = []
+    existing = {row["remote_id"] for *_, row in pending if row["remote_id"] in st.objects}
+    for (item, rec, t, notes, row), res in zip(pending, results):
+        if res.action == "rejected":
+            first = res.report.errors[0] if res.report.errors else None
+            st.outcome(item.remote_id, "failed", rec["identifier"],
+                       f"rejected by the store: {first.path}: {first.message}" if first else "rejected by the store")
+            continue
+        report = res.report
+        st.outcome(item.remote_id, res.action, res.identifier,
+                   "stored, flagged incomplete" if not report.valid else "",
+                   incomplete=not report.valid, errors=len(report.errors), warnings=len(report.warnings),
+                   missing=[i.path for i in report.errors][:20], unmapped=t.unmapped, notes=notes,
+                   schema_version=t.schema_version, revision=res.revision)
+        row.update(dataset_id=res.identifier, revision=res.revision or 0)
+        rows.append(row)
+        st.keys[res.identifier] = (rec["publisher"], rec["title"], PUBLISHED, res.revision)
+        st.owners[res.identifier] = st.source.name
+    st.repo.save_objects(st.source.name, st.run_id, rows, existing)
+    for row in rows:
+        st.objects[row["remote_id"]] = ObjectInfo(row["remote_id"], row["remote_name"], row["dataset_id"],
+                                                  row["payload_hash"], row["remote_modified"], row["remote_version"],
+                                                  row["transform_version"], row["revision"])
+    st.repo.drop_links(st.source.name, [r["remote_id"] for r in rows])
+
+
+def _withdraw_gone(st: _State, listing) -> None:
+    present_ids = (listing.ids or set()) - st.absent if listing.ids is not None else None
+    present_names = listing.names
+    gone_links = []
+    for remote_id, obj in sorted(st.objects.items()):
+        if remote_id in st.seen and remote_id not in st.absent:
+            continue
+        there = (present_ids is not None and remote_id in present_ids) or (
+            present_names is not None and obj.remote_name in present_names and remote_id not in st.absent)
+        if there:
+            continue
+        if not obj.dataset_id:
+            gone_links.append(remote_id)
+            continue
+        key = st.keys.get(obj.dataset_id)
+        if key is None or key[2] != PUBLISHED:
+            continue
+        res = st.catalogue.withdraw(obj.dataset_id, reason=f"gone from harvest source {st.source.name} "
+                                    f"(run {st.run_id})", author=f"harvest:{st.source.name}", route="harvest")
+        if res is not None and res.action == "withdrawn":
+            st.outcome(remote_id, "withdrawn", obj.dataset_id, "no longer at the source")
+    st.repo.drop_links(st.source.name, gone_links)
