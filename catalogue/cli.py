@@ -28,6 +28,7 @@ class Ctx:
             from .service import Catalogue
 
             self._catalogue = Catalogue(self.settings)
+            click.get_current_context().call_on_close(self._catalogue.close)
         return self._catalogue
 
 
@@ -322,6 +323,11 @@ main.add_command(demo_users)
 from .cli_audit import audit  # noqa: E402
 
 main.add_command(audit)
+
+from harvesters.cli import harvest, sources  # noqa: E402  (the CLI is the one place that wires harvesters in)
+
+main.add_command(sources)
+main.add_command(harvest)
 
 if __name__ == "__main__":
     main()

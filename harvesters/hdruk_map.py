@@ -183,7 +183,7 @@ def transform_hdruk(payload, remote_id: str) -> Transformed:
         "identifier": m.identifier(remote_id) or m.identifier(d.get("identifier")),
         "title": m.text(summary.get("title")),
         "alternativeTitle": [str(a) for a in m.as_list(summary.get("datasetAliases"))],
-        "summary": m.text(summary.get("abstract")),
+        "summary": m.short_text(summary.get("abstract")),
         "description": m.text(_get(d, "documentation.description")) or m.text(summary.get("abstract")),
         "publisher": custodian,
         "creator": [custodian] if custodian else None,

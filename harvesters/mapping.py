@@ -89,6 +89,15 @@ def text(value) -> str | None:
     return None
 
 
+def short_text(value, limit: int = 1000) -> str | None:
+    """Text cut at a sentence end (or with an ellipsis) to fit `limit` characters."""
+    value = text(value)
+    if not value or len(value) <= limit:
+        return value
+    cut = value[:limit]
+    return cut[:cut.rfind(". ") + 1] if ". " in cut else cut[:limit - 3].rstrip() + "..."
+
+
 def email(value) -> str | None:
     value = text(value)
     if value and value.lower().startswith("mailto:"):

@@ -316,10 +316,10 @@ def _store(st: _State, pending: list[tuple]) -> None:
             st.outcome(item.remote_id, "failed", rec["identifier"],
                        f"rejected by the store: {first.path}: {first.message}" if first else "rejected by the store")
             continue
-        report = res.report
-        st.outcome(item.remote_id, res.action, res.identifier,
-                   "stored, flagged incomplete" if not report.valid else "",
-                   incomplete=not report.valid, errors=len(report.errors), warnings=len(report.warnings),
+        report, changed = res.report, res.action != "unchanged"
+        reason = ("stored, flagged incomplete" if not report.valid else "stored") if changed else "no change"
+        st.outcome(item.remote_id, res.action, res.identifier, reason,
+                   incomplete=changed and not report.valid, errors=len(report.errors), warnings=len(report.warnings),
                    missing=[i.path for i in report.errors][:20], unmapped=t.unmapped, notes=notes,
                    schema_version=t.schema_version, revision=res.revision)
         row.update(dataset_id=res.identifier, revision=res.revision or 0)

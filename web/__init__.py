@@ -49,6 +49,12 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     app.register_blueprint(views_search.bp)
     app.register_blueprint(views_datasets.bp)
     app.register_blueprint(views_publishers.bp)
+    from . import views_audit
+
+    app.register_blueprint(views_audit.bp)
+    from . import views_harvest
+
+    app.register_blueprint(views_harvest.bp)
 
     @app.route("/assets/<path:filename>")
     def govuk_assets(filename: str):

@@ -6,6 +6,7 @@ from flask import Blueprint, request
 from catalogue.scoring import readiness
 
 from .common import catalogue, not_found, respond, split_ext
+from .views_audit import public_summary
 
 bp = Blueprint("publishers", __name__)
 
@@ -36,5 +37,6 @@ def publisher(name: str):
                          "band_label": score.band_label, "url": f"/datasets/{d.id}"})
     datasets.sort(key=lambda d: d["title"].lower())
     mean = round(sum(d["readiness"] for d in datasets) / len(datasets), 1) if datasets else None
-    data = {"publisher": pub, "datasets": datasets, "total": len(datasets), "mean_readiness": mean}
+    data = {"publisher": pub, "datasets": datasets, "total": len(datasets), "mean_readiness": mean,
+            "audit": public_summary(ident)}
     return respond("publisher.html", data, ext == "json")

@@ -1,0 +1,189 @@
+"""`catalogue sources ...` and `catalogue harvest NAME`: manage harvest sources and run harvests from the shell."""
+from __future__ import annotations
+
+import json
+import re
+import sys
+import time
+import traceback
+from functools import wraps
+from pathlib import Path
+
+import click
+
+from catalogue.harvest_store import SOURCE_TYPES, HarvestRepository, Source
+
+from .mapping import SLUG_PATTERN
+
+EXIT_FAILED, EXIT_PARTIAL = 1, 3
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,199}$")
+
+
+def _repo(obj) -> HarvestRepository:
+    return HarvestRepository(obj.catalogue.store)
+
+
+def _guard(fn):
+    """One-line errors instead of tracebacks, unless --debug (as the rest of the CLI)."""
+    @wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:  # noqa: BLE001 - top-level CLI guard
+            obj = click.get_current_context().obj
+            if getattr(obj, "debug", False):
+                traceback.print_exc()
+            raise click.ClickException(f"{type(exc).__name__}: {exc}") from None
+    return wrapper
+
+
+@click.group()
+def sources():
+    """Add, list and remove harvest sources (CKAN portals, DCAT feeds, HDR UK-style APIs)."""
+
+
+@sources.command("add")
+@click.argument("name")
+@click.option("--type", "type_", type=click.Choice(SOURCE_TYPES), required=True, help="Kind of source.")
+@click.option("--url", required=True, help="CKAN site, DCAT feed (URL, file:// or a local path), or HDR UK list URL.")
+@click.option("--publisher", "publishers", multiple=True, metavar="ID",
+              help="Publisher id this source may write for (repeatable). With one, it is also the default.")
+@click.option("--token-env", default="", metavar="VAR",
+              help="NAME of the environment variable holding the API key or token (the secret is never stored).")
+@click.option("--auth", type=click.Choice(["bearer", "apikey"]), default="bearer", show_default=True,
+              help="How the secret is sent: 'Authorization: Bearer', or an API-key header (CKAN always uses its own).")
+@click.option("--option", "options", multiple=True, metavar="KEY=VALUE",
+              help="Mapping option: ckan fq=..., rows=N; hdruk item_url=...{id}..., auth_header=NAME.")
+@click.option("--schedule", default="", help="Schedule hint shown to stewards, e.g. 'daily 02:00'.")
+@click.pass_obj
+@_guard
+def add(obj, name, type_, url, publishers, token_env, auth, options, schedule):
+    """Register a harvest source.
+
+    \b
+    Examples:
+      catalogue sources add dgu --type ckan --url https://data.gov.uk --publisher department-for-education
+      catalogue sources add ons-feed --type dcat --url https://example.org/catalogue.ttl
+      catalogue sources add gateway --type hdruk --url https://gw.example.org/api/datasets \\
+          --option 'item_url=https://gw.example.org/api/datasets/{id}' --token-env GATEWAY_TOKEN
+    """
+    if not _NAME.match(name):
+        raise click.BadParameter("use letters, digits, '.', '_' and '-' (at most 100)", param_hint="NAME")
+    url = url.strip()
+    if type_ == "dcat" and not re.match(r"^(https?|file)://", url, re.I):
+        if not Path(url).exists():
+            raise click.BadParameter(f"{url} is neither an http(s)/file:// URL nor an existing file", param_hint="--url")
+        url = str(Path(url).resolve())
+    elif not re.match(r"^https?://", url, re.I) and not (type_ == "dcat" and url.lower().startswith("file://")):
+        raise click.BadParameter("must be an http:// or https:// URL", param_hint="--url")
+    for pub in publishers:
+        if not SLUG_PATTERN.match(pub):
+            raise click.BadParameter(f"{pub!r} is not a publisher id (lower-case slug)", param_hint="--publisher")
+    if token_env and not _ENV_NAME.match(token_env):
+        raise click.BadParameter("give the NAME of an environment variable (e.g. GATEWAY_TOKEN), not the secret",
+                                 param_hint="--token-env")
+    opts = {}
+    for item in options:
+        key, eq, value = item.partition("=")
+        if not eq or not key.strip():
+            raise click.BadParameter(f"{item!r} is not KEY=VALUE", param_hint="--option")
+        opts[key.strip()] = value.strip()
+    source = Source(name, type_, url, list(publishers), token_env, auth if token_env else "", opts, schedule)
+    try:
+        _repo(obj).add_source(source)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Added harvest source {name} ({type_}, {url}).")
+    if token_env:
+        click.echo(f"The secret will be read from ${token_env} when the harvest runs; it is not stored.")
+
+
+@sources.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print the sources as JSON.")
+@click.pass_obj
+@_guard
+def list_cmd(obj, as_json):
+    """List harvest sources with their last run (secrets are never shown; there are none stored)."""
+    repo = _repo(obj)
+    rows = []
+    for src in repo.sources():
+        last = repo.runs(src.name, limit=1)
+        rows.append({**src.public(), "last_run": last[0].to_dict() if last else None})
+    if as_json:
+        click.echo(json.dumps({"sources": rows}, indent=2))
+        return
+    if not rows:
+        click.echo("No harvest sources. Add one with: catalogue sources add NAME --type ckan --url URL")
+        return
+    for r in rows:
+        last = r["last_run"]
+        when = f"last run {last['id']}: {last['status']} {last['started_at'][:16]}" if last else "never run"
+        pubs = ", ".join(r["publishers"]) or "any publisher"
+        click.echo(f"{r['name']:<20} {r['type']:<6} {r['url']}\n{'':<20} writes for {pubs}; credentials "
+                   f"{r['credentials']}; {when}")
+
+
+@sources.command("remove")
+@click.argument("name")
+@click.pass_obj
+@_guard
+def remove(obj, name):
+    """Remove a harvest source. Records it harvested and its run history are kept."""
+    if not _repo(obj).remove_source(name):
+        raise click.ClickException(f"there is no harvest source named {name!r}")
+    click.echo(f"Removed harvest source {name}. Its records and run history are kept.")
+
+
+def _summary(totals: dict) -> str:
+    keys = ("created", "updated", "unchanged", "withdrawn", "failed", "duplicate", "skipped")
+    text = ", ".join(f"{totals.get(k, 0)} {k}" for k in keys if totals.get(k) or k in keys[:5])
+    return text + (f" ({totals['incomplete']} stored flagged incomplete)" if totals.get("incomplete") else "")
+
+
+@click.command()
+@click.argument("name")
+@click.option("--full", is_flag=True, help="Re-read everything, not only what changed since the last complete run.")
+@click.option("--json", "as_json", is_flag=True, help="Print the run (totals and outcomes) as one JSON object.")
+@click.pass_obj
+@_guard
+def harvest(obj, name, full, as_json):
+    """Harvest one source through the normal write path and record the run.
+
+    Progress goes to stderr. Exit status: 0 when the run completed, 1 when it failed (nothing withdrawn),
+    3 when it was partial (some records failed or the listing was incomplete; nothing withdrawn).
+
+    \b
+    Examples:
+      catalogue harvest dgu
+      catalogue harvest dgu --full --json > run.json
+    """
+    from .runner import harvest as run_harvest
+
+    repo = _repo(obj)
+    source = repo.source(name)
+    if source is None:
+        raise click.ClickException(f"there is no harvest source named {name!r}; see: catalogue sources list")
+    start = time.monotonic()
+    click.echo(f"Harvesting {name} ({source.type}, {'full' if full else 'incremental'}) from {source.url}", err=True)
+
+    def progress(_event: str, data: dict) -> None:
+        click.echo(f"  {data['processed']} records after {time.monotonic() - start:.1f}s: "
+                   f"{_summary(data['totals'])}", err=True)
+
+    result = run_harvest(obj.catalogue, repo, source, full=full, progress=progress)
+    run = result.run
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=2))
+    else:
+        for o in [o for o in result.outcomes if o["action"] == "failed"][:20]:
+            click.echo(f"  failed {o['remote_id']}: {o['reason']}", err=True)
+        click.echo(f"Run {run.id} {run.status} in {run.duration:.1f}s: {_summary(run.totals)}.")
+        if run.error:
+            click.echo(f"{'Error' if run.status == 'failed' else 'Note'}: {run.error}", err=True)
+    if run.status == "failed":
+        sys.exit(EXIT_FAILED)
+    if run.status == "partial":
+        sys.exit(EXIT_PARTIAL)

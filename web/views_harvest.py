@@ -1,0 +1,75 @@
+"""Harvest sources, their runs and per-record outcomes, for data stewards (each page has a JSON twin)."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, request
+
+from catalogue.harvest_store import ACTIONS, HarvestRepository
+
+from .auth import role_required
+from .common import catalogue, not_found, respond, split_ext
+
+bp = Blueprint("harvest", __name__)
+STEWARDS = ("steward", "admin")
+PAGE_SIZE = 200
+
+
+def repo() -> HarvestRepository:
+    ext = current_app.extensions
+    if "harvest_repo" not in ext:
+        ext["harvest_repo"] = HarvestRepository(catalogue().store)
+    return ext["harvest_repo"]
+
+
+def _run_row(run) -> dict:
+    return {**run.to_dict(), "page": f"/harvest/runs/{run.id}"}
+
+
+@bp.route("/harvest")
+@bp.route("/harvest.json", endpoint="sources_json")
+@role_required(*STEWARDS)
+def sources():
+    r = repo()
+    rows = []
+    for src in r.sources():
+        last = r.runs(src.name, limit=1)
+        rows.append({**src.public(), "page": f"/harvest/sources/{src.name}",
+                     "last_run": _run_row(last[0]) if last else None})
+    data = {"sources": rows, "runs": [_run_row(run) for run in r.runs(limit=20)]}
+    return respond("harvest_sources.html", data, request.path.endswith(".json"))
+
+
+@bp.route("/harvest/sources/<name>")
+@role_required(*STEWARDS)
+def source(name: str):
+    r = repo()
+    ident, ext = split_ext(name, lambda n: r.source(n) is not None)
+    if ext not in (None, "json"):
+        not_found(f"Harvest source pages are available as HTML or .json, not .{ext}.")
+    src = r.source(ident)
+    if src is None:
+        not_found(f"There is no harvest source named '{ident}'.")
+    data = {"source": src.public(), "runs": [_run_row(run) for run in r.runs(src.name, limit=100)],
+            "duplicates": r.links(source=src.name)}
+    return respond("harvest_source.html", data, ext == "json")
+
+
+@bp.route("/harvest/runs/<run_ref>")
+@role_required(*STEWARDS)
+def run(run_ref: str):
+    r = repo()
+    base, dot, ext = run_ref.partition(".")
+    if not base.isdigit() or (dot and ext != "json"):
+        not_found(f"There is no harvest run '{run_ref}'.")
+    found = r.run(int(base))
+    if found is None:
+        not_found(f"There is no harvest run {base}.")
+    action = request.args.get("action", "")
+    action = action if action in ACTIONS else ""
+    page = max(int(request.args["page"]), 1) if request.args.get("page", "").isdigit() else 1
+    total = r.outcome_count(found.id, action or None)
+    outcomes = r.outcomes(found.id, action or None, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    src = r.source(found.source)
+    data = {"run": _run_row(found), "source": src.public() if src else {"name": found.source},
+            "action": action, "actions": list(ACTIONS), "page": page, "page_size": PAGE_SIZE,
+            "outcome_total": total, "pages": max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), "outcomes": outcomes}
+    return respond("harvest_run.html", data, ext == "json")
