@@ -274,7 +274,7 @@ def audit_record(record: dict, cfg: AuditConfig, as_of: date, links: dict | None
     missing = [f.path for f in cfg.fields if not fills[f.path]]
     fixes += [Fix(f.path, f.obligation, "missing", "", *gains(f.path, True)) for f in cfg.fields
               if not fills[f.path] and f.weight >= cfg.fix_min_weight]
-    fixes.sort(key=lambda x: (x.kind != "error", -x.weighted_completeness_gain - x.quality_gain, x.field))
+    fixes.sort(key=lambda x: (x.kind != "error", -x.weighted_completeness_gain, -x.quality_gain, x.field))
     checked = []
     if links is not None:
         for d in rec.get("distribution") or []:

@@ -92,8 +92,8 @@ def bar_chart(chart_id: str, title: str, labels: list[str], values: list[float],
 def heatmap(chart_id: str, title: str, row_labels: list[str], col_labels: list[str],
             values: list[list[float | None]]) -> str:
     """Grid of percentages: darker is fuller, and every cell also shows its number (colour is never the only cue)."""
-    cell_w, cell_h, left, top = 44, 26, 300, 170
-    width, height = left + cell_w * len(col_labels) + 10, top + cell_h * len(row_labels) + 10
+    cell_w, cell_h, left, top = 44, 26, 360, 170
+    width, height = left + cell_w * len(col_labels) + 130, top + cell_h * len(row_labels) + 10
     desc = (f"{len(row_labels)} rows by {len(col_labels)} columns of percentages; darker cells are fuller. "
             "The same figures are in the table that follows.")
     out = [_open(chart_id, width, height, title, desc)]
@@ -102,7 +102,7 @@ def heatmap(chart_id: str, title: str, row_labels: list[str], col_labels: list[s
         out.append(f'<text transform="translate({cx:.1f},{top - 8}) rotate(-55)" font-size="12">{_esc(col)}</text>')
     for i, row in enumerate(row_labels):
         ry = top + i * cell_h
-        out.append(f'<text x="{left - 8}" y="{ry + cell_h / 2 + 4:.1f}" text-anchor="end">{_esc(row[:42])}</text>')
+        out.append(f'<text x="{left - 8}" y="{ry + cell_h / 2 + 4:.1f}" text-anchor="end">{_esc(row if len(row) <= 52 else row[:51] + "…")}</text>')
         for j, value in enumerate(values[i]):
             shade = 0 if value is None else min(len(RAMP) - 1, int(value / 100 * (len(RAMP) - 1) + 0.5))
             colour = "#ffffff" if shade >= 3 else TEXT

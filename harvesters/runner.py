@@ -31,6 +31,7 @@ from .contract import HarvestError, Harvester, RecordError, RemoteItem, digest, 
 from .http import HarvestSession, HttpConfig
 
 log = logging.getLogger("harvesters.runner")
+CHUNK = 250  # records imported (and outcomes saved) together
 MAIN_ACTIONS = ("created", "updated", "unchanged", "withdrawn", "failed")
 Progress = Callable[[str, dict], None]
 
@@ -128,11 +129,12 @@ def harvest(catalogue: Catalogue, repo: HarvestRepository, source: Source, *, fu
         with HarvestSession(http) as session:
             st.harvester = make_harvester(source, session, secret)
             for batch in st.harvester.gather(since):
-                _process(st, batch)
-                repo.add_outcomes(st.run_id, st.outcomes[done:])
-                done = len(st.outcomes)
-                if progress:
-                    progress("batch", {"processed": done, "totals": _totals(st.outcomes)})
+                for start in range(0, len(batch), CHUNK):
+                    _process(st, batch[start:start + CHUNK])
+                    repo.add_outcomes(st.run_id, st.outcomes[done:])
+                    done = len(st.outcomes)
+                    if progress:
+                        progress("batch", {"processed": done, "totals": _totals(st.outcomes)})
             high = max(st.harvester.high_water(), since or "")
             listing = st.harvester.listing()
         if not listing.complete:
