@@ -9,7 +9,7 @@ N ?= 10000
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-postgres test-browser bench install assets reindex clean
+.PHONY: run test test-postgres test-browser test-integration bench bench-audit bench-harvest install assets reindex clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,8 +49,34 @@ test-browser: install
 	$(BIN)/pip install --quiet -e ".[browser]"
 	CATALOGUE_BROWSER=$$(command -v chromium) $(BIN)/pytest -q -m browser
 
+# Harvest from a real CKAN 2.12 (../shared/peers/ckan, needs root the first time): start and seed it, run the
+# tests marked `integration`, and stop it again even when they fail.
+CKAN_PEER := $(CURDIR)/../shared/peers/ckan
+CKAN_PEER_HOME ?= /tmp/ckan-peer
+CKAN_URL ?= http://127.0.0.1:5050
+test-integration: install
+	@status=0; \
+	CKAN_PEER_HOME=$(CKAN_PEER_HOME) bash "$(CKAN_PEER)/start_ckan.sh" --seed 20 && \
+	CATALOGUE_CKAN_URL=$(CKAN_URL) CATALOGUE_CKAN_APIKEY_FILE=$(CKAN_PEER_HOME)/run/apikey \
+	  $(BIN)/pytest -q -m integration || status=$$?; \
+	CKAN_PEER_HOME=$(CKAN_PEER_HOME) bash "$(CKAN_PEER)/stop_ckan.sh" || true; \
+	exit $$status
+
+# Harvest throughput: 1,000 datasets from the CKAN peer (started, seeded and stopped here). Prints records/s.
+bench-harvest: install
+	@status=0; \
+	CKAN_PEER_HOME=$(CKAN_PEER_HOME) bash "$(CKAN_PEER)/start_ckan.sh" && \
+	$(CKAN_PEER_HOME)/venv/bin/python "$(CKAN_PEER)/seed_ckan.py" --url $(CKAN_URL) \
+	  --apikey-file $(CKAN_PEER_HOME)/run/apikey --count 1000 --workers 4 && \
+	$(BIN)/python benchmarks/bench_harvest.py --url $(CKAN_URL) || status=$$?; \
+	CKAN_PEER_HOME=$(CKAN_PEER_HOME) bash "$(CKAN_PEER)/stop_ckan.sh" || true; \
+	exit $$status
+
 bench: install
 	$(BIN)/python benchmarks/bench_catalogue.py --n $(N)
+
+bench-audit: install
+	$(BIN)/python benchmarks/bench_audit.py --n $(N)
 
 reindex: install
 	$(BIN)/catalogue reindex

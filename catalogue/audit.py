@@ -11,6 +11,7 @@ from datetime import date
 from .audit_config import AuditConfig
 from .schema import OBLIGATIONS, enum_values
 from .scoring import Score, readiness
+from .validation import Issue, Report
 
 LEVELS = (*OBLIGATIONS, "all")
 
@@ -21,25 +22,57 @@ def filled(value) -> bool:
 
 def values_at(node, parts) -> tuple[list, bool]:
     """Values found along a split path, and whether the path went through a list."""
-    if not parts:
-        return [node], False
-    name, is_list = parts[0]
-    child = node.get(name) if isinstance(node, dict) else None
-    if not is_list:
-        return values_at(child, parts[1:])
-    out: list = []
-    for item in child if isinstance(child, list) else []:
-        out.extend(values_at(item, parts[1:])[0])
-    return out, True
+    for i, (name, is_list) in enumerate(parts):
+        node = node.get(name) if isinstance(node, dict) else None
+        if is_list:
+            out: list = []
+            for item in node if isinstance(node, list) else []:
+                out.extend(values_at(item, parts[i + 1:])[0])
+            return out, True
+    return [node], False
+
+
+def _walk(node, parts):
+    for name, _ in parts:
+        node = node.get(name) if isinstance(node, dict) else None
+    return node
 
 
 def field_filled(record: dict, f) -> bool:
-    values, through_list = values_at(record, f.parts)
-    if not through_list:
-        return filled(values[0])
-    if f.rule == "any":
-        return any(filled(v) for v in values)
-    return bool(values) and all(filled(v) for v in values)
+    """Is the field filled? Inside a list: in every item (rule 'all') or in at least one ('any')."""
+    parts = f.parts
+    node = record
+    for i, (name, is_list) in enumerate(parts):
+        node = node.get(name) if isinstance(node, dict) else None
+        if is_list:
+            rest = parts[i + 1:]
+            if any(lst for _, lst in rest):  # lists within lists: the general walk
+                values = values_at(record, parts)[0]
+            else:
+                values = [_walk(item, rest) for item in node] if isinstance(node, list) else []
+            if f.rule == "any":
+                return any(filled(v) for v in values)
+            return bool(values) and all(filled(v) for v in values)
+    return filled(node)
+
+
+def record_fills(record: dict, cfg: AuditConfig) -> dict[str, bool]:
+    """field_filled() for every field, walking each list (e.g. the 30 variables) once for all its fields."""
+    fills = {}
+    for head, members in cfg.list_groups.items():
+        items = _walk(record, head)
+        items = [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
+        counts = [0] * len(members)
+        for item in items:
+            for k, f in enumerate(members):
+                if filled(item.get(f.parts[-1][0])):
+                    counts[k] += 1
+        for k, f in enumerate(members):
+            fills[f.path] = counts[k] > 0 if f.rule == "any" else bool(items) and counts[k] == len(items)
+    for f in cfg.fields:
+        if f.path not in fills:
+            fills[f.path] = field_filled(record, f)
+    return {f.path: fills[f.path] for f in cfg.fields}  # in schema order
 
 
 def issue_field(path: str) -> str:
@@ -134,7 +167,9 @@ class RecordAudit:
     links: list[dict] = field(default_factory=list)
 
     def score(self, metric: str) -> float | None:
-        """One named score (see METRICS in audit_summary)."""
+        """One named score (see METRICS in audit_summary); 'completeness' is all fields."""
+        if metric == "completeness":
+            metric = "all"
         if metric in LEVELS:
             return self.completeness[metric]
         return {"weighted_completeness": self.weighted_completeness, "readiness": self.readiness.total,
@@ -173,8 +208,7 @@ def is_stale(record: dict, as_of: date, staleness: dict) -> bool:
 
 
 def _hdruk(cfg: AuditConfig, fills: dict[str, bool], error_fields: set[str]) -> tuple[HdrukScore, dict]:
-    scored = [f for f in cfg.hdruk_fields if f.ours]
-    weight = sum(f.weight for f in scored)
+    scored, weight = cfg.hdruk_scored, cfg.hdruk_weight
     hit = [f for f in scored if any(fills[o] for o in f.ours)]
     bad = [f for f in scored if any(o in error_fields for o in f.ours)]
     comp, wcomp = pct(len(hit), len(scored)), pct(sum(f.weight for f in hit), weight)
@@ -231,17 +265,25 @@ def _mqa(cfg: AuditConfig, record: dict, links: dict | None) -> MqaScore:
     return MqaScore(points, max_points, pct(points, max_points), rating["id"], rating["label"], dims, indicators)
 
 
-def audit_record(record: dict, cfg: AuditConfig, as_of: date, links: dict | None = None) -> RecordAudit:
-    """Audit one record as of a date. `links` maps URL -> {'ok', 'status', ...} when links were checked."""
+def stored_report(data: dict | None) -> Report | None:
+    """A validation report as the store keeps it (Report.to_dict()), or None if there is none."""
+    if not isinstance(data, dict) or not isinstance(data.get("issues"), list):
+        return None
+    return Report([Issue(i["path"], i["message"], i["severity"]) for i in data["issues"]])
+
+
+def audit_record(record: dict, cfg: AuditConfig, as_of: date, links: dict | None = None,
+                 report: Report | None = None) -> RecordAudit:
+    """Audit one record as of a date. `links` maps URL -> {'ok', 'status', ...} when links were checked;
+    `report` is the record's validation report if already known (otherwise it is validated now)."""
     rec = record if isinstance(record, dict) else {}
-    fills = {f.path: field_filled(rec, f) for f in cfg.fields}
-    by_level = {level: [f for f in cfg.fields if f.obligation == level] for level in OBLIGATIONS}
-    completeness = {level: pct(sum(fills[f.path] for f in fs), len(fs)) for level, fs in by_level.items()}
+    fills = record_fills(rec, cfg)
+    completeness = {level: pct(sum(fills[f.path] for f in fs), len(fs)) for level, fs in cfg.by_level.items()}
     completeness["all"] = pct(sum(fills.values()), len(fills))
     total_weight = cfg.total_weight
     weighted = pct(sum(f.weight for f in cfg.fields if fills[f.path]), total_weight)
 
-    report = cfg.validator(record)
+    report = report if report is not None else cfg.validator(record)
     errors = report.errors
     error_fields: dict[str, str] = {}
     for issue in errors:
@@ -259,7 +301,7 @@ def audit_record(record: dict, cfg: AuditConfig, as_of: date, links: dict | None
 
     def gains(path: str, now_missing: bool) -> tuple[float, float, float]:
         n, w = len(h["scored"]), h["weight"]
-        mapped = [f for f in h["scored"] if path in f.ours]
+        mapped = cfg.hdruk_by_ours.get(path, [])
         if now_missing:  # filling it fills the HDR UK fields it maps to that are still empty
             newly = [f for f in mapped if f.field not in h["hit"]]
         else:  # fixing the error clears the HDR UK fields whose only errors are here

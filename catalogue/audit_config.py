@@ -41,10 +41,33 @@ class AuditConfig:
     raw: dict
     schema: dict
     validator: Callable[[object], Report] = validate
-    by_path: dict[str, AuditField] = field(init=False)
+    # worked out once from the above:
+    by_path: dict[str, AuditField] = field(init=False, repr=False)
+    by_level: dict[str, list[AuditField]] = field(init=False, repr=False)
+    total_weight: float = field(init=False)
+    hdruk_fields: list[HdrukField] = field(init=False, repr=False)
+    hdruk_scored: list[HdrukField] = field(init=False, repr=False)  # those with an equivalent of ours
+    hdruk_weight: float = field(init=False)
+    hdruk_by_ours: dict[str, list[HdrukField]] = field(init=False, repr=False)
+    list_groups: dict[tuple, list[AuditField]] = field(init=False, repr=False)  # 'a.b[].c' under ('a', 'b')
 
     def __post_init__(self) -> None:
         self.by_path = {f.path: f for f in self.fields}
+        self.by_level = {ob: [f for f in self.fields if f.obligation == ob] for ob in OBLIGATIONS}
+        self.total_weight = sum(f.weight for f in self.fields)
+        self.hdruk_fields = [HdrukField(f["field"], f.get("section", ""), float(f["weight"]), tuple(f.get("ours", [])),
+                                        f.get("note", "")) for f in self.raw["hdruk"]["fields"]]
+        self.hdruk_scored = [f for f in self.hdruk_fields if f.ours]
+        self.hdruk_weight = sum(f.weight for f in self.hdruk_scored)
+        self.list_groups = {}
+        for f in self.fields:  # fields one step inside a single list, grouped by the list
+            lists = [i for i, (_, lst) in enumerate(f.parts) if lst]
+            if len(lists) == 1 and lists[0] == len(f.parts) - 2:
+                self.list_groups.setdefault(f.parts[:-1], []).append(f)
+        self.hdruk_by_ours = {}
+        for f in self.hdruk_scored:
+            for ours in f.ours:
+                self.hdruk_by_ours.setdefault(ours, []).append(f)
         for path in self.raw["completeness"].get("field_weights", {}):
             if path not in self.by_path:
                 raise ValueError(f"audit.json weights an unknown field: {path}")
@@ -63,15 +86,6 @@ class AuditConfig:
     @property
     def headline(self) -> str:
         return self.raw.get("headline", "weighted_completeness")
-
-    @property
-    def total_weight(self) -> float:
-        return sum(f.weight for f in self.fields)
-
-    @property
-    def hdruk_fields(self) -> list[HdrukField]:
-        return [HdrukField(f["field"], f.get("section", ""), float(f["weight"]), tuple(f.get("ours", [])),
-                           f.get("note", "")) for f in self.raw["hdruk"]["fields"]]
 
     @property
     def gaps(self) -> list[dict]:

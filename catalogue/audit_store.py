@@ -84,7 +84,7 @@ def _info(row: AuditSnapshotRow) -> SnapshotInfo:
 
 
 def _record_scores(audit) -> dict:
-    return {**{m: r1(audit.score("all" if m == "completeness" else m)) for m, _ in METRICS},
+    return {**{m: r1(audit.score(m)) for m, _ in METRICS},
             "medallion": audit.hdruk.medallion, "errors": audit.error_count, "warnings": audit.warning_count,
             "gaps": audit.gaps}
 
@@ -154,7 +154,7 @@ class AuditSnapshots:
                     AuditSnapshotPublisherRow, AuditSnapshotPublisherRow.snapshot_id == AuditSnapshotRow.id) \
                     .where(AuditSnapshotPublisherRow.publisher == publisher) \
                     .order_by(AuditSnapshotRow.taken_at, AuditSnapshotRow.id)
-                pairs = list(s.execute(q).tuples())
+                pairs = [(row, summary) for row, summary in s.execute(q)]
             out = []
             for row, summary in pairs:
                 info = _info(row)

@@ -22,10 +22,8 @@ METRICS: list[tuple[str, str]] = [
     ("mqa", "EU MQA-style points (%)"),
 ]
 METRIC_LABELS = dict(METRICS)
-
-
-def _score(audit: RecordAudit, metric: str) -> float | None:
-    return audit.score("all" if metric == "completeness" else metric)
+# The same labels inside a sentence: 'weighted completeness', but 'HDR UK-style quality' keeps its capitals.
+METRIC_PHRASES = {m: label if label[1:2].isupper() else label[0].lower() + label[1:] for m, label in METRICS}
 
 
 @dataclass
@@ -101,7 +99,7 @@ def bin_counts(values: list[float], bins: list[float]) -> list[int]:
 def summarise(group_id: str, name: str, audits: list[RecordAudit], cfg: AuditConfig) -> GroupSummary:
     metrics = {}
     for metric, _ in METRICS:
-        values = [v for v in (_score(a, metric) for a in audits) if v is not None]
+        values = [v for v in (a.score(metric) for a in audits) if v is not None]
         metrics[metric] = MetricSummary(
             statistics.fmean(values) if values else None, statistics.median(values) if values else None,
             min(values) if values else None, max(values) if values else None, bin_counts(values, cfg.bins))
@@ -164,11 +162,12 @@ class AuditRun:
 
 def run_audit(records: Iterable[dict], cfg: AuditConfig, as_of: date, *, publishers: dict[str, str] | None = None,
               scope: str = "", links: dict | None = None, data_seq: int | None = None,
-              progress: Callable[[int], None] | None = None) -> AuditRun:
-    """Audit records and group them. `publishers` (id -> name) adds publishers that have no records."""
+              progress: Callable[[int], None] | None = None, reports: list | None = None) -> AuditRun:
+    """Audit records and group them. `publishers` (id -> name) adds publishers that have no records;
+    `reports`, if given, holds each record's known validation report (or None) in the same order."""
     audits = []
-    for record in records:
-        audits.append(audit_record(record, cfg, as_of, links))
+    for i, record in enumerate(records):
+        audits.append(audit_record(record, cfg, as_of, links, reports[i] if reports else None))
         if progress:
             progress(1)
     audits.sort(key=lambda a: a.id)

@@ -142,13 +142,13 @@ def records_table(run: AuditRun, publisher: str | None = None) -> Table:
     cfg = run_cfg(run)
     headline = cfg.headline
     audits = sorted(run.records_of(publisher),
-                    key=lambda a: (a.score("all" if headline == "completeness" else headline) or 0, a.id))
+                    key=lambda a: (a.score(headline) or 0, a.id))
     cols = [Column("id", "Dataset id"), Column("title", "Title"), Column("publisher", "Publisher id"),
             *METRIC_COLUMNS, Column("medallion", "Medallion"), Column("mqa_rating", "MQA rating"),
             Column("errors", "Errors", True), Column("warnings", "Warnings", True), Column("gaps", "Gaps"),
             Column("missing", "Fields missing", True)]
     rows = [{"id": a.id, "title": a.title, "publisher": a.publisher,
-             **{m: r1(a.score("all" if m == "completeness" else m)) for m, _ in METRICS},
+             **{m: r1(a.score(m)) for m, _ in METRICS},
              "medallion": a.hdruk.medallion_label, "mqa_rating": a.mqa.rating_label, "errors": a.error_count,
              "warnings": a.warning_count, "gaps": a.gaps, "missing": len(a.missing)} for a in audits]
     return Table("records", "Records, worst first", cols, rows)

@@ -12,7 +12,7 @@ import click
 from .audit import r1
 from .audit_config import AuditConfig
 from .audit_service import audit_catalogue, count_records
-from .audit_summary import METRIC_LABELS, METRICS
+from .audit_summary import METRIC_PHRASES, METRICS
 from .audit_tables import Table, run_tables, to_csv, to_text
 from .linkcheck import LinkCheckSettings
 
@@ -45,6 +45,8 @@ def _narrow(table: Table) -> Table:
 @click.option("--metric", type=click.Choice([m for m, _ in METRICS]),
               help="Score used by --fail-under (default: the headline score in schemas/audit.json).")
 @click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Date to judge staleness by (default: today).")
+@click.option("--revalidate", is_flag=True,
+              help="Validate every record against the current schema (default: the report stored when it was saved).")
 @click.option("--check-links", is_flag=True, help="Also check distribution URLs (HEAD, then GET). Off by default.")
 @click.option("--link-timeout", type=float, default=10.0, show_default=True, help="Seconds per request.")
 @click.option("--link-concurrency", type=click.IntRange(1, 64), default=8, show_default=True,
@@ -52,8 +54,8 @@ def _narrow(table: Table) -> Table:
 @click.option("--link-interval", type=float, default=1.0, show_default=True,
               help="Seconds between two requests to the same host.")
 @click.pass_obj
-def audit(obj, publisher, fmt, table_name, output, snapshot, fail_under, metric, as_of, check_links, link_timeout,
-          link_concurrency, link_interval):
+def audit(obj, publisher, fmt, table_name, output, snapshot, fail_under, metric, as_of, revalidate, check_links,
+          link_timeout, link_concurrency, link_interval):
     """Audit the completeness and quality of the published metadata.
 
     For every record: completeness by obligation, weighted completeness, validation errors and
@@ -70,11 +72,12 @@ def audit(obj, publisher, fmt, table_name, output, snapshot, fail_under, metric,
     """
     from .cli import friendly
 
-    friendly(_audit)(obj, publisher, fmt, table_name, output, snapshot, fail_under, metric, as_of, check_links,
-                     LinkCheckSettings(link_timeout, link_concurrency, link_interval))
+    friendly(_audit)(obj, publisher, fmt, table_name, output, snapshot, fail_under, metric, as_of, revalidate,
+                     check_links, LinkCheckSettings(link_timeout, link_concurrency, link_interval))
 
 
-def _audit(obj, publisher, fmt, table_name, output, snapshot, fail_under, metric, as_of, check_links, link_settings):
+def _audit(obj, publisher, fmt, table_name, output, snapshot, fail_under, metric, as_of, revalidate, check_links,
+           link_settings):
     store = obj.catalogue.store
     if publisher and store.publisher(publisher) is None and not count_records(store, publisher):
         raise click.ClickException(f"There is no publisher with the id '{publisher}'.")
@@ -87,7 +90,8 @@ def _audit(obj, publisher, fmt, table_name, output, snapshot, fail_under, metric
     links = link_settings if check_links else None
     with click.progressbar(length=total, label="Auditing", file=sys.stderr, hidden=hidden) as bar:
         run = audit_catalogue(store, as_of_date, publisher=publisher, cfg=cfg, links=links,
-                              progress=bar.update, link_progress=None if hidden else _link_counter())
+                              progress=bar.update, link_progress=None if hidden else _link_counter(),
+                              revalidate=revalidate)
     took = time.perf_counter() - start
     click.echo(f"Audited {run.catalogue.records} records as of {as_of_date.isoformat()} in {took:.1f}s"
                + (f", {run.catalogue.links_checked} links checked" if check_links else "") + ".", err=True)
@@ -136,7 +140,7 @@ def _headline(run) -> str:
 def _gate(run, metric: str, threshold: float) -> None:
     value = r1(run.catalogue.mean(metric))
     who = run.catalogue.name
-    label = METRIC_LABELS[metric].lower()
+    label = METRIC_PHRASES[metric]
     if value is None:
         click.echo(f"FAIL: {who} has no records, so its {label} cannot reach {threshold:g}.", err=True)
         sys.exit(1)

@@ -12,14 +12,19 @@ from catalogue.harvest_store import Source
 
 from .ckan_map import TRANSFORM_VERSION, transform_package
 from .contract import HarvestError, Listing, RecordError, RemoteItem, Transformed
-from .http import HarvestHTTPError, HarvestSession
+from .http import HarvestHTTPError, HarvestSession, parse_json
 
 log = logging.getLogger("harvesters.ckan")
 SORT = "metadata_modified asc, id asc"
 
 
 class _Refused(Exception):
-    """The server answered, but not with a usable result for this action."""
+    """The server answered, but not with a usable result. `fallback`: the action itself seems unavailable
+    (a 4xx answer, or CKAN's search backend is down), so package_list + package_show may still work."""
+
+    def __init__(self, message: str, fallback: bool = False):
+        super().__init__(message)
+        self.fallback = fallback
 
 
 @dataclass
@@ -59,11 +64,16 @@ class CkanHarvester:
             raise HarvestError(f"{self.source.name}: {action}: {exc}") from None
         except (CKANAPIError, ServerIncompatibleError) as exc:
             last = self.session.last
-            where = f"{last.get('url', '?')} (HTTP {last.get('status', '?')}, {last.get('content_type') or 'no type'})"
             kind = type(exc).__name__
-            if kind in ("CKANAPIError", "ServerIncompatibleError"):
-                raise _Refused(f"{where} did not answer with CKAN API JSON") from None
-            raise _Refused(f"{where}: {kind} {_short(exc)}") from None
+            status = last.get("status", 0)
+            fallback = 400 <= status < 500 or kind in ("SearchError", "SearchIndexError")
+            if kind not in ("CKANAPIError", "ServerIncompatibleError"):  # NotFound, NotAuthorized, SearchError...
+                raise _Refused(f"{last.get('url', '?')}: {kind} {_short(exc)}", fallback) from None
+            try:  # say exactly what was wrong with the body: HTML, HTTP error, broken JSON
+                parse_json(last["response"], last["url"])
+            except (HarvestHTTPError, KeyError) as why:
+                raise _Refused(str(why), fallback) from None
+            raise _Refused(f"{last['url']} (HTTP {status}) did not answer with CKAN API JSON", fallback) from None
 
     # gather
     def gather(self, since: str | None) -> Iterator[list[RemoteItem]]:
@@ -74,8 +84,8 @@ class CkanHarvester:
             for results in self._pages(fq, None, paging):
                 yield [self._item(pkg) for pkg in results]
         except _Refused as exc:
-            if paging.count or paging.seen:
-                raise HarvestError(f"{self.source.name}: package_search failed part-way: {exc}") from None
+            if paging.count or paging.seen or not exc.fallback:
+                raise HarvestError(f"{self.source.name}: package_search: {exc}") from None
             log.warning("%s: package_search unavailable (%s); using package_list + package_show",
                         self.source.name, exc)
             yield from self._list_and_show()

@@ -1,4 +1,4 @@
-"""CKAN package dict -> our record (pure). Handles core CKAN, extras, and common ckanext-scheming/ckanext-dcat fields."""
+"""CKAN package dict -> our record (pure): core CKAN, extras, and common ckanext-scheming / ckanext-dcat fields."""
 from __future__ import annotations
 
 from . import mapping as m
@@ -38,7 +38,8 @@ class _Fields:
     def __init__(self, pkg: dict):
         self.pkg = pkg
         extras = pkg.get("extras") or []
-        self.extras = {e["key"]: e.get("value") for e in extras if isinstance(e, dict) and isinstance(e.get("key"), str)}
+        self.extras = {e["key"]: e.get("value") for e in extras
+                       if isinstance(e, dict) and isinstance(e.get("key"), str)}
         self.used: set[str] = set()
 
     def get(self, name: str):

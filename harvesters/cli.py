@@ -13,6 +13,7 @@ import click
 
 from catalogue.harvest_store import SOURCE_TYPES, HarvestRepository, Source
 
+from .http import HttpConfig
 from .mapping import SLUG_PATTERN
 
 EXIT_FAILED, EXIT_PARTIAL = 1, 3
@@ -75,7 +76,8 @@ def add(obj, name, type_, url, publishers, token_env, auth, options, schedule):
     url = url.strip()
     if type_ == "dcat" and not re.match(r"^(https?|file)://", url, re.I):
         if not Path(url).exists():
-            raise click.BadParameter(f"{url} is neither an http(s)/file:// URL nor an existing file", param_hint="--url")
+            raise click.BadParameter(f"{url} is neither an http(s)/file:// URL nor an existing file",
+                                     param_hint="--url")
         url = str(Path(url).resolve())
     elif not re.match(r"^https?://", url, re.I) and not (type_ == "dcat" and url.lower().startswith("file://")):
         raise click.BadParameter("must be an http:// or https:// URL", param_hint="--url")
@@ -147,9 +149,13 @@ def _summary(totals: dict) -> str:
 @click.argument("name")
 @click.option("--full", is_flag=True, help="Re-read everything, not only what changed since the last complete run.")
 @click.option("--json", "as_json", is_flag=True, help="Print the run (totals and outcomes) as one JSON object.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=HttpConfig.read_timeout, show_default=True,
+              help="Seconds to wait for the source to answer (each request).")
+@click.option("--retries", type=click.IntRange(min=0, max=10), default=HttpConfig.retries, show_default=True,
+              help="Extra attempts after a 429/5xx answer or a connection error, with exponential backoff.")
 @click.pass_obj
 @_guard
-def harvest(obj, name, full, as_json):
+def harvest(obj, name, full, as_json, timeout, retries):
     """Harvest one source through the normal write path and record the run.
 
     Progress goes to stderr. Exit status: 0 when the run completed, 1 when it failed (nothing withdrawn),
@@ -173,7 +179,8 @@ def harvest(obj, name, full, as_json):
         click.echo(f"  {data['processed']} records after {time.monotonic() - start:.1f}s: "
                    f"{_summary(data['totals'])}", err=True)
 
-    result = run_harvest(obj.catalogue, repo, source, full=full, progress=progress)
+    http = HttpConfig(read_timeout=timeout, retries=retries)
+    result = run_harvest(obj.catalogue, repo, source, full=full, http=http, progress=progress)
     run = result.run
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2))

@@ -49,6 +49,7 @@ class Transformed:
     schema_version: str = ""
     publisher_name: str = ""  # display name for a publisher slug we may not know yet
     notes: list[str] = field(default_factory=list)
+    explicit_identifier: bool = True  # False when the identifier was made up (e.g. from a URI's last segment)
 
 
 class Harvester(Protocol):

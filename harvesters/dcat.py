@@ -14,7 +14,6 @@ from urllib.parse import urljoin, urlsplit
 from urllib.request import url2pathname
 
 from rdflib import RDF, BNode, Graph, Literal, Namespace, URIRef
-from rdflib.compare import to_canonical_graph
 from rdflib.namespace import DCTERMS, OWL, PROV, RDFS
 
 from catalogue.dcat import CAT, CDDO, DCAT, DCATAP, graph_to_records
@@ -130,8 +129,41 @@ def dataset_payload(graph: Graph, ds) -> str:
         for pub in graph.objects(cat, DCTERMS.publisher):
             sub.add((cat, DCTERMS.publisher, pub))
             _closure(graph, pub, sub, stop)
-    text = to_canonical_graph(sub).serialize(format="nt", encoding="utf-8").decode("utf-8")
+    labels = _bnode_labels(sub)
+    stable = Graph()
+    for triple in sub:
+        stable.add(tuple(labels.get(n, n) for n in triple))
+    text = stable.serialize(format="nt", encoding="utf-8").decode("utf-8")
     return "\n".join(sorted(line for line in text.splitlines() if line.strip())) + "\n"
+
+
+def _bnode_labels(graph: Graph) -> dict:
+    """Blank nodes labelled by a hash of what hangs below them, so the same description gets the same labels.
+
+    (rdflib's full canonicalisation is far too slow for datasets with hundreds of variables.) Nodes with
+    identical content get the same label, which merges exact repeats only. Iterative: lists may be long."""
+    memo: dict = {}
+    for start in [n for n in graph.subjects() if isinstance(n, BNode)]:
+        stack, on_path = [(start, False)], set()
+        while stack:
+            node, children_done = stack.pop()
+            if children_done:
+                parts = sorted(f"{p.n3()} {_label(o, memo)}" for p, o in graph.predicate_objects(node))
+                memo[node] = BNode("b" + hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()[:24])
+                on_path.discard(node)
+                continue
+            if node in memo or node in on_path:
+                continue
+            on_path.add(node)
+            stack.append((node, True))
+            stack.extend((o, False) for o in graph.objects(node) if isinstance(o, BNode) and o not in memo)
+    return memo
+
+
+def _label(node, memo: dict) -> str:
+    if node in memo:
+        return memo[node].n3()
+    return "_:cycle" if isinstance(node, BNode) else node.n3()
 
 
 def _closure(graph: Graph, start, sub: Graph, stop: set) -> None:
@@ -167,4 +199,5 @@ def transform_dcat(payload) -> Transformed:
         if len(langs) > 1:
             unmapped.append(f"{graph.namespace_manager.normalizeUri(p)} in {', '.join(langs)} "
                             "(English kept; the others are in the raw payload)")
-    return Transformed(records[0], unmapped=unmapped)
+    explicit = any(isinstance(o, Literal) for o in graph.objects(ds, DCTERMS.identifier))
+    return Transformed(records[0], unmapped=unmapped, explicit_identifier=explicit)

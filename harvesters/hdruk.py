@@ -57,7 +57,8 @@ class HdrukHarvester:
                 if pid in ids:
                     continue
                 ids.add(pid)
-                batch.append(RemoteItem(pid, name=str(entry.get("name") or ""), modified=str(entry.get("modified") or ""),
+                batch.append(RemoteItem(pid, name=str(entry.get("name") or ""),
+                                        modified=str(entry.get("modified") or ""),
                                         version=str(entry.get("version") or "")))
             yield batch
             links = doc.get("links") if isinstance(doc.get("links"), dict) else {}

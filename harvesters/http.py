@@ -102,7 +102,8 @@ class HarvestSession(requests.Session):
         finally:
             resp.close()
         self.last = {"url": _safe(url), "status": resp.status_code,
-                     "content_type": resp.headers.get("Content-Type", ""), "bytes": len(resp._content)}
+                     "content_type": resp.headers.get("Content-Type", ""), "bytes": len(resp._content),
+                     "response": resp}
 
     def _wait(self, attempt: int, retry_after: str | None, url: str, why: str) -> None:
         wait = min(self.config.backoff * (2 ** attempt), self.config.max_wait)

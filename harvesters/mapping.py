@@ -66,11 +66,11 @@ def identifier(text: str | None) -> str | None:
 
 def fallback_identifier(source_name: str, remote_id: str) -> str:
     """The identifier for a record that brings none: the source's slug and the remote id."""
+    import hashlib
     base = slugify(source_name) or "harvest"
-    rest = slugify(remote_id, keep="._-") or "record"
+    rest = slugify(remote_id, keep="._-") or hashlib.sha1(remote_id.encode()).hexdigest()[:12]
     ident = f"{base}-{rest}"
     if len(ident) > 128:  # keep it unique: shorten the readable part, keep a hash of the whole
-        import hashlib
         ident = f"{ident[:110].rstrip('-._')}-{hashlib.sha1(remote_id.encode()).hexdigest()[:12]}"
     return ident
 

@@ -31,7 +31,7 @@ from .contract import HarvestError, Harvester, RecordError, RemoteItem, digest, 
 from .http import HarvestSession, HttpConfig
 
 log = logging.getLogger("harvesters.runner")
-CHUNK = 250  # records imported (and outcomes saved) together
+CHUNK = 500  # records imported (and outcomes saved) together
 MAIN_ACTIONS = ("created", "updated", "unchanged", "withdrawn", "failed")
 Progress = Callable[[str, dict], None]
 
@@ -230,13 +230,13 @@ def _prepare(st: _State, item: RemoteItem) -> tuple | None:
         return None
     record, notes = dict(t.record), list(t.notes)
     obj = st.objects.get(item.remote_id)
-    if not _fill(st, item, record, notes, obj):
+    if not _fill(st, item, record, notes, obj, t.explicit_identifier and bool(record.get("identifier"))):
         return None
     obj_row = {"remote_id": item.remote_id, "remote_name": item.name, "payload": text,
                "payload_format": item.payload_format, "payload_hash": digest(text), "schema_version": t.schema_version,
                "remote_modified": item.modified, "remote_version": item.version,
                "transform_version": st.harvester.transform_version, "revision": 0, "dataset_id": ""}
-    dup = None if obj and obj.dataset_id else _duplicate_of(st, record)
+    dup = None if obj and obj.dataset_id else _duplicate_of(st, record, t.explicit_identifier)
     if dup:
         kept, rule = dup
         st.repo.save_objects(st.source.name, st.run_id, [obj_row], set(st.objects))
@@ -251,7 +251,8 @@ def _prepare(st: _State, item: RemoteItem) -> tuple | None:
     return item, record, t, notes, obj_row
 
 
-def _fill(st: _State, item: RemoteItem, record: dict, notes: list[str], obj: ObjectInfo | None) -> bool:
+def _fill(st: _State, item: RemoteItem, record: dict, notes: list[str], obj: ObjectInfo | None,
+          explicit: bool) -> bool:
     """Identifier, publisher and title the store needs. False (with a failed outcome) if the record may not go in."""
     name = st.source.name
     natural = record.get("identifier")
@@ -264,8 +265,7 @@ def _fill(st: _State, item: RemoteItem, record: dict, notes: list[str], obj: Obj
         taken_by = st.owners.get(ident)
         key = st.keys.get(ident)
         clash = (st.claimed.get(ident, item.remote_id) != item.remote_id
-                 or (key is not None and taken_by == name)
-                 or (key is not None and key[2] != PUBLISHED))
+                 or (key is not None and (taken_by == name or key[2] != PUBLISHED or not explicit)))
         if clash:
             ident = m.fallback_identifier(name, item.remote_id)
             notes.append(f"identifier {natural} is already used here; using {ident}")
@@ -289,10 +289,10 @@ def _fill(st: _State, item: RemoteItem, record: dict, notes: list[str], obj: Obj
     return True
 
 
-def _duplicate_of(st: _State, record: dict) -> tuple[str, str] | None:
+def _duplicate_of(st: _State, record: dict, explicit: bool) -> tuple[str, str] | None:
     ident = record["identifier"]
     key = st.keys.get(ident)
-    if key is not None and key[2] == PUBLISHED and st.owners.get(ident) != st.source.name:
+    if explicit and key is not None and key[2] == PUBLISHED and st.owners.get(ident) != st.source.name:
         return ident, "same identifier"
     other = st.titles.get((record["publisher"], norm_title(record["title"])))
     if other and other != ident:

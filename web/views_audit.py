@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import threading
 from datetime import date, datetime, timezone
+from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, redirect, request
 from markupsafe import Markup
@@ -12,7 +13,7 @@ from catalogue.audit import r1
 from catalogue.audit_config import AuditConfig
 from catalogue.audit_service import audit_catalogue
 from catalogue.audit_store import AuditSnapshots
-from catalogue.audit_summary import METRIC_LABELS, METRICS, AuditRun
+from catalogue.audit_summary import METRIC_LABELS, METRIC_PHRASES, METRICS, AuditRun
 from catalogue.audit_tables import (Table, hdruk_mapping_table, mqa_points_table, run_tables, snapshots_table, to_csv,
                                     trend_table)
 
@@ -56,7 +57,10 @@ def config() -> AuditConfig:
 
 
 def cache() -> RunCache:
-    return current_app.extensions.setdefault("audit_cache", RunCache())
+    ext = current_app.extensions
+    if "audit_cache" not in ext:
+        ext["audit_cache"] = RunCache()
+    return ext["audit_cache"]
 
 
 def snapshots() -> AuditSnapshots:
@@ -64,6 +68,11 @@ def snapshots() -> AuditSnapshots:
     if "audit_snapshots" not in ext:
         ext["audit_snapshots"] = AuditSnapshots(catalogue().store)
     return ext["audit_snapshots"]
+
+
+def _headline(cfg: AuditConfig) -> dict:
+    return {"headline": cfg.headline, "headline_label": METRIC_LABELS[cfg.headline],
+            "headline_phrase": METRIC_PHRASES[cfg.headline]}
 
 
 def as_of() -> date:
@@ -91,7 +100,7 @@ def _links(prefix: str, names) -> dict:
 
 def _with_query(**changes) -> str:
     args = {**request.args.to_dict(), **changes}
-    return "?" + "&".join(f"{k}={v}" for k, v in args.items() if v not in (None, ""))
+    return "?" + urlencode({k: v for k, v in args.items() if v not in (None, "")})
 
 
 def _sort_links(table: Table, key: str, descending: bool) -> dict:
@@ -127,8 +136,7 @@ def dashboard():
     tables["publishers"] = tables["publishers"].sorted_by(key, descending)
     trend, trend_svg = _trend_data(None)
     tables["trend"] = trend
-    data = {"as_of": run.as_of.isoformat(), "method": run.method, "headline": cfg.headline,
-            "headline_label": METRIC_LABELS[cfg.headline], "records": run.catalogue.records,
+    data = {"as_of": run.as_of.isoformat(), "method": run.method, **_headline(cfg), "records": run.catalogue.records,
             "catalogue": run.catalogue.to_dict(), "sort": {"key": key, "order": "desc" if descending else "asc"},
             "snapshots": [s.to_dict() for s in snapshots().list()],
             "snapshot_taken": request.args.get("snapshot", type=int),
@@ -140,14 +148,13 @@ def dashboard():
     fields = [c.key for c in heat.columns[3:]]
     main = tables["summary"].rows[[m for m, _ in METRICS].index(cfg.headline)]
     data.update(
-        sort_links=_sort_links(tables["publishers"], key, descending), metric_columns=METRICS,
-        medallion_ids=[m["id"] for m in cfg.raw["hdruk"]["medallions"]], gap_defs=cfg.gaps,
+        sort_links=_sort_links(tables["publishers"], key, descending),
         charts={"trend": Markup(trend_svg),
                 "heatmap": Markup(charts.heatmap("heatmap", "Fields filled, by publisher (%)",
                                                  [r["name"] for r in heat.rows], fields,
                                                  [[r[f] for f in fields] for r in heat.rows])),
                 "distribution": Markup(charts.bar_chart(
-                    "distribution", f"Records by {METRIC_LABELS[cfg.headline].lower()}",
+                    "distribution", f"Records by {METRIC_PHRASES[cfg.headline]}",
                     [c.label for c in tables["summary"].columns[6:]],
                     [main[c.key] for c in tables["summary"].columns[6:]]))},
         heatmap_fields=fields)
@@ -185,8 +192,7 @@ def _record_details(run: AuditRun, publisher: str, limit: int | None) -> list[di
     out = []
     for ident in order[:limit]:
         a = by_id[ident]
-        out.append({**a.to_dict(), "headline": r1(a.score("all" if config().headline == "completeness"
-                                                            else config().headline)),
+        out.append({**a.to_dict(), "headline": r1(a.score(config().headline)),
                     "advice": [c.advice for c in a.readiness.components if c.advice]})
     return out
 
@@ -204,15 +210,14 @@ def publisher(name: str):
     tables = run_tables(run, ident)
     trend, trend_svg = _trend_data(ident)
     tables["trend"] = trend
-    data = {"publisher": pub, "as_of": run.as_of.isoformat(), "method": run.method, "headline": cfg.headline,
-            "headline_label": METRIC_LABELS[cfg.headline], "summary": group.to_dict(),
+    data = {"publisher": pub, "as_of": run.as_of.isoformat(), "method": run.method, **_headline(cfg),
+            "summary": group.to_dict(),
             "tables": {n: t.to_dict() for n, t in tables.items() if n != "fixes"},
             "worst": _record_details(run, ident, WORST_IN_DETAIL),
             "downloads": _links(f"/audit/publishers/{ident}", tables)}
     if fmt == "json":
         return respond("", data, True)
-    data.update(metric_columns=METRICS, gap_defs=cfg.gaps, charts={"trend": Markup(trend_svg)},
-                gap_labels={g["id"]: g["label"] for g in cfg.gaps})
+    data.update(charts={"trend": Markup(trend_svg)}, gap_labels={g["id"]: g["label"] for g in cfg.gaps})
     return respond("audit_publisher.html", data, False)
 
 
@@ -225,7 +230,7 @@ def publisher_download(ident: str, name: str):
     if table_name == "fix" and fmt in (None, "html"):
         cfg = config()
         data = {"publisher": pub, "as_of": run.as_of.isoformat(), "summary": run.publisher(ident).to_dict(),
-                "records": _record_details(run, ident, None), "headline_label": METRIC_LABELS[cfg.headline],
+                "records": _record_details(run, ident, None), **_headline(cfg),
                 "gap_labels": {g["id"]: g["label"] for g in cfg.gaps}}
         return respond("audit_fix.html", data, False)
     table_name = "fixes" if table_name == "fix" else table_name
@@ -250,8 +255,8 @@ def take_snapshot():
 def method():
     """How every audit figure is worked out (public: the scores on publisher pages are public)."""
     cfg = config()
-    counts = {ob: sum(1 for f in cfg.fields if f.obligation == ob) for ob in ("mandatory", "recommended", "optional")}
-    data = {"headline": cfg.headline, "headline_label": METRIC_LABELS[cfg.headline], "fingerprint": cfg.fingerprint,
+    counts = {ob: len(fields) for ob, fields in cfg.by_level.items()}
+    data = {**_headline(cfg), "fingerprint": cfg.fingerprint,
             "field_counts": counts, "total_weight": cfg.total_weight,
             "obligation_weights": cfg.raw["completeness"]["obligation_weights"],
             "field_weights": cfg.raw["completeness"].get("field_weights", {}),
