@@ -280,8 +280,7 @@ def audit_record(record: dict, cfg: AuditConfig, as_of: date, links: dict | None
     fills = record_fills(rec, cfg)
     completeness = {level: pct(sum(fills[f.path] for f in fs), len(fs)) for level, fs in cfg.by_level.items()}
     completeness["all"] = pct(sum(fills.values()), len(fills))
-    total_weight = cfg.total_weight
-    weighted = pct(sum(f.weight for f in cfg.fields if fills[f.path]), total_weight)
+    weighted = pct(sum(f.weight for f in cfg.fields if fills[f.path]), cfg.total_weight)
 
     report = report if report is not None else cfg.validator(record)
     errors = report.errors
@@ -299,6 +298,17 @@ def audit_record(record: dict, cfg: AuditConfig, as_of: date, links: dict | None
         elif not fills[gap["field"]]:
             gaps.append(gap["id"])
 
+    missing = [f.path for f in cfg.fields if not fills[f.path]]
+    return RecordAudit(
+        id=str(rec.get("identifier", "")), publisher=str(rec.get("publisher", "")), title=str(rec.get("title", "")),
+        modified=str(rec.get("modified", "")), completeness=completeness, weighted_completeness=weighted,
+        missing=missing, error_count=len(errors), warning_count=len(report.warnings),
+        error_fields=sorted(error_fields), readiness=readiness(rec), hdruk=hdruk, mqa=_mqa(cfg, rec, links),
+        gaps=gaps, fixes=_fixes(cfg, fills, error_fields, h), links=_checked_links(rec, links))
+
+
+def _fixes(cfg: AuditConfig, fills: dict[str, bool], error_fields: dict[str, str], h: dict) -> list[Fix]:
+    """Errors first, then missing fields weighted at least fix_report_min_weight, each with what fixing it adds."""
     def gains(path: str, now_missing: bool) -> tuple[float, float, float]:
         n, w = len(h["scored"]), h["weight"]
         mapped = cfg.hdruk_by_ours.get(path, [])
@@ -307,26 +317,24 @@ def audit_record(record: dict, cfg: AuditConfig, as_of: date, links: dict | None
         else:  # fixing the error clears the HDR UK fields whose only errors are here
             newly = [f for f in mapped if f.field in h["bad"]
                      and not any(o in error_fields for o in f.ours if o != path)]
-        wc = 100.0 * cfg.by_path[path].weight / total_weight if now_missing and total_weight else 0.0
+        wc = 100.0 * cfg.by_path[path].weight / cfg.total_weight if now_missing and cfg.total_weight else 0.0
         q = 50.0 * len(newly) / n if n else 0.0
         wq = 50.0 * sum(f.weight for f in newly) / w if w else 0.0
         return wc, q, wq
 
     fixes = [Fix(p, cfg.by_path[p].obligation, "error", msg, *gains(p, False)) for p, msg in error_fields.items()]
-    missing = [f.path for f in cfg.fields if not fills[f.path]]
     fixes += [Fix(f.path, f.obligation, "missing", "", *gains(f.path, True)) for f in cfg.fields
               if not fills[f.path] and f.weight >= cfg.fix_min_weight]
     fixes.sort(key=lambda x: (x.kind != "error", -x.weighted_completeness_gain, -x.quality_gain, x.field))
-    checked = []
-    if links is not None:
-        for d in rec.get("distribution") or []:
-            for name in ("accessURL", "downloadURL"):
-                url = d.get(name) if isinstance(d, dict) else None
-                if isinstance(url, str) and url in links:
-                    checked.append({"field": f"distribution[].{name}", "url": url, **links[url]})
-    return RecordAudit(
-        id=str(rec.get("identifier", "")), publisher=str(rec.get("publisher", "")), title=str(rec.get("title", "")),
-        modified=str(rec.get("modified", "")), completeness=completeness, weighted_completeness=weighted,
-        missing=missing, error_count=len(errors), warning_count=len(report.warnings),
-        error_fields=sorted(error_fields), readiness=readiness(rec), hdruk=hdruk, mqa=_mqa(cfg, rec, links),
-        gaps=gaps, fixes=fixes, links=checked)
+    return fixes
+
+
+def _checked_links(record: dict, links: dict | None) -> list[dict]:
+    """The link-check result of each distribution URL of the record (empty when links were not checked)."""
+    out: list[dict] = []
+    for d in (record.get("distribution") or []) if links is not None else []:
+        for name in ("accessURL", "downloadURL"):
+            url = d.get(name) if isinstance(d, dict) else None
+            if isinstance(url, str) and url in links:
+                out.append({"field": f"distribution[].{name}", "url": url, **links[url]})
+    return out

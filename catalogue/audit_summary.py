@@ -8,6 +8,7 @@ from typing import Callable, Iterable
 
 from .audit import RecordAudit, audit_record, r1
 from .audit_config import AuditConfig
+from .schema import readiness_config
 
 # Every score the audit aggregates: (name, label). The names are RecordAudit.score() keys.
 METRICS: list[tuple[str, str]] = [
@@ -104,7 +105,7 @@ def summarise(group_id: str, name: str, audits: list[RecordAudit], cfg: AuditCon
             statistics.fmean(values) if values else None, statistics.median(values) if values else None,
             min(values) if values else None, max(values) if values else None, bin_counts(values, cfg.bins))
     medallions = {m["id"]: 0 for m in cfg.raw["hdruk"]["medallions"]}
-    bands = {b["id"]: 0 for b in _readiness_bands()}
+    bands = {b["id"]: 0 for b in readiness_config()["bands"]}
     ratings = {r["id"]: 0 for r in cfg.mqa["ratings"]}
     fields = {f.path: 0 for f in cfg.fields}
     gaps = {g["id"]: 0 for g in cfg.gaps}
@@ -125,12 +126,6 @@ def summarise(group_id: str, name: str, audits: list[RecordAudit], cfg: AuditCon
         broken += sum(1 for link in a.links if not link.get("ok"))
     return GroupSummary(group_id, name, len(audits), metrics, medallions, bands, ratings, fields, gaps, errors,
                         warnings, with_errors, checked, broken)
-
-
-def _readiness_bands() -> list[dict]:
-    from .schema import readiness_config
-
-    return readiness_config()["bands"]
 
 
 @dataclass

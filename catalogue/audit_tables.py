@@ -226,15 +226,19 @@ def run_cfg(run: AuditRun) -> AuditConfig:
     return run.config or AuditConfig.load()
 
 
-def run_tables(run: AuditRun, publisher: str | None = None) -> dict[str, Table]:
-    """Every table of a run (or of one publisher in it), by name."""
+TABLE_NAMES = ("summary", "fields", "gaps", "medallions", "records", "fixes", "publishers", "heatmap")
+
+
+def run_tables(run: AuditRun, publisher: str | None = None, only=None) -> dict[str, Table]:
+    """The tables of a run (or of one publisher in it), by name: all of them, or those named in `only`."""
     cfg = run_cfg(run)
     group = run.publisher(publisher) if publisher else run.catalogue
     if group is None:
         return {}
-    tables = {t.name: t for t in (summary_table(group, cfg), fields_table(group, cfg), gaps_table(group, cfg),
-                                  medallions_table(group, cfg), records_table(run, publisher),
-                                  fixes_table(run, publisher))}
-    if not publisher:
-        tables.update({t.name: t for t in (publishers_table(run), heatmap_table(run))})
-    return tables
+    build = {"summary": lambda: summary_table(group, cfg), "fields": lambda: fields_table(group, cfg),
+             "gaps": lambda: gaps_table(group, cfg), "medallions": lambda: medallions_table(group, cfg),
+             "records": lambda: records_table(run, publisher), "fixes": lambda: fixes_table(run, publisher),
+             "publishers": lambda: publishers_table(run), "heatmap": lambda: heatmap_table(run)}
+    skip = ("publishers", "heatmap") if publisher else ()  # whole-catalogue tables
+    names = [n for n in TABLE_NAMES if n not in skip and (only is None or n in only)]
+    return {n: build[n]() for n in names}

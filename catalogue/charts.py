@@ -51,12 +51,12 @@ def line_chart(chart_id: str, title: str, x_labels: list[str], series: dict[str,
             out.append(f'<text x="{x(i):.1f}" y="{top + plot_h + 20}" text-anchor="middle">{_esc(label)}</text>')
     for k, (name, values) in enumerate(series.items()):
         colour, dash = SERIES[k % len(SERIES)], ["", ' stroke-dasharray="6 4"', ' stroke-dasharray="2 3"'][k % 3]
-        points = [(x(i), y(v), v) for i, v in enumerate(values) if v is not None]
+        points = [(i, v) for i, v in enumerate(values) if v is not None]  # gaps (no figure) are skipped
         if len(points) > 1:
-            path = " ".join(f"{px:.1f},{py:.1f}" for px, py, _ in points)
+            path = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in points)
             out.append(f'<polyline fill="none" stroke="{colour}" stroke-width="3"{dash} points="{path}"/>')
-        for (px, py, v), i in zip(points, [i for i, v in enumerate(values) if v is not None]):
-            out.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="4" fill="{colour}">'
+        for i, v in points:
+            out.append(f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="4" fill="{colour}">'
                        f'<title>{_esc(name)}, {_esc(x_labels[i])}: {_fmt(v)}</title></circle>')
         ly = top + 16 + 24 * k  # legend: line sample and name
         out.append(f'<line x1="{left + plot_w + 16}" x2="{left + plot_w + 40}" y1="{ly - 4}" y2="{ly - 4}" '
@@ -102,7 +102,8 @@ def heatmap(chart_id: str, title: str, row_labels: list[str], col_labels: list[s
         out.append(f'<text transform="translate({cx:.1f},{top - 8}) rotate(-55)" font-size="12">{_esc(col)}</text>')
     for i, row in enumerate(row_labels):
         ry = top + i * cell_h
-        out.append(f'<text x="{left - 8}" y="{ry + cell_h / 2 + 4:.1f}" text-anchor="end">{_esc(row if len(row) <= 52 else row[:51] + "…")}</text>')
+        short = row if len(row) <= 52 else row[:51] + "…"
+        out.append(f'<text x="{left - 8}" y="{ry + cell_h / 2 + 4:.1f}" text-anchor="end">{_esc(short)}</text>')
         for j, value in enumerate(values[i]):
             shade = 0 if value is None else min(len(RAMP) - 1, int(value / 100 * (len(RAMP) - 1) + 0.5))
             colour = "#ffffff" if shade >= 3 else TEXT

@@ -48,10 +48,11 @@ def _narrow(table: Table) -> Table:
 @click.option("--revalidate", is_flag=True,
               help="Validate every record against the current schema (default: the report stored when it was saved).")
 @click.option("--check-links", is_flag=True, help="Also check distribution URLs (HEAD, then GET). Off by default.")
-@click.option("--link-timeout", type=float, default=10.0, show_default=True, help="Seconds per request.")
+@click.option("--link-timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
+              help="Seconds per request.")
 @click.option("--link-concurrency", type=click.IntRange(1, 64), default=8, show_default=True,
               help="Requests in flight at once.")
-@click.option("--link-interval", type=float, default=1.0, show_default=True,
+@click.option("--link-interval", type=click.FloatRange(min=0), default=1.0, show_default=True,
               help="Seconds between two requests to the same host.")
 @click.pass_obj
 def audit(obj, publisher, fmt, table_name, output, snapshot, fail_under, metric, as_of, revalidate, check_links,

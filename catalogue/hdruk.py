@@ -1,261 +1,155 @@
-"""Map an HDR UK dataset-schema record (2.1.x, 3.0.x, 4.0.x) to our record. Pure; used by upload and harvest.
+"""HDR UK dataset schema (2.1.x, 3.0.x, 4.0.x) -> our record (pure): the one mapping for uploads and harvests.
 
-Fields with no HDR UK equivalent but mandatory for us (access rights, security classification, licence)
-get stated defaults, and the result lists them under `assumed`. Everything present in the source that
-has no place in our record is listed under `unmapped`.
+from_hdruk maps what the document says and lists what it could not map (`unmapped`). Harvests keep the result as it
+is, so validation flags the gaps. Uploads ask for fill_defaults: stated defaults for our mandatory fields that HDR UK
+has no equivalent for (and an identifier from the title when there is none), the Health theme and linkage roles
+guessed from column names, each listed in `assumed`.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
-FREQUENCIES = {"static": "freq:never", "irregular": "freq:irregular", "continuous": "freq:continuous",
-               "biennial": "freq:biennial", "annual": "freq:annual", "biannual": "freq:semiannual",
-               "quarterly": "freq:quarterly", "bimonthly": "freq:bimonthly", "monthly": "freq:monthly",
-               "biweekly": "freq:biweekly", "weekly": "freq:weekly", "semiweekly": "freq:semiweekly",
-               "twice a week": "freq:semiweekly", "daily": "freq:daily", "other": "freq:irregular"}
-DATA_TYPES = {"string": "string", "text": "string", "varchar": "string", "char": "string", "integer": "integer",
-              "int": "integer", "bigint": "integer", "number": "decimal", "numeric": "decimal", "float": "decimal",
-              "double": "decimal", "decimal": "decimal", "boolean": "boolean", "bool": "boolean", "date": "date",
-              "datetime": "datetime", "timestamp": "datetime", "code": "code"}
-LINKAGE_HINTS = [("nhs", "nhs-number"), ("chi", "chi-number"), ("postcode", "postcode"), ("uprn", "uprn"),
-                 ("date_of_birth", "date-of-birth"), ("dob", "date-of-birth"), ("birth_date", "date-of-birth")]
-NATION_WORDS = {"england": ["England"], "wales": ["Wales"], "scotland": ["Scotland"],
-                "northern ireland": ["Northern Ireland"], "united kingdom": ["England", "Wales", "Scotland",
-                                                                             "Northern Ireland"],
-                "great britain": ["England", "Wales", "Scotland"]}
-DEFAULTS = {"accessRights": "INTERNAL", "securityClassification": "OFFICIAL"}
-CONSUMED_SECTIONS = ("summary", "documentation.description", "coverage.spatial", "provenance.origin",
-                     "provenance.temporal", "accessibility.access.accessRights", "accessibility.access.accessService",
-                     "accessibility.access.accessServiceCategory", "accessibility.access.deliveryLeadTime",
-                     "accessibility.access.dataController", "accessibility.formatAndStandards.conformsTo",
-                     "accessibility.formatAndStandards.vocabularyEncodingScheme", "enrichmentAndLinkage.linkableDatasets",
-                     "enrichmentAndLinkage.derivedFrom", "enrichmentAndLinkage.qualifiedRelation", "structuralMetadata",
-                     "identifier", "version", "issued", "modified", "observations")
+from . import hdruk_sections as s
+from . import mapping as m
+
+_FREQ = {"static": "never", "irregular": "irregular", "continuous": "continuous", "biennial": "biennial",
+         "annual": "annual", "biannual": "semiannual", "quarterly": "quarterly", "bimonthly": "bimonthly",
+         "monthly": "monthly", "biweekly": "biweekly", "weekly": "weekly", "twice a week": "semiweekly",
+         "semiweekly": "semiweekly", "daily": "daily"}
+_ACCESS = {"open access": ("OPEN", "open-download"), "tre/sde": ("INTERNAL", "tre"),
+           "direct access": ("INTERNAL", "direct-request")}
+# (field, default, why) for fill_defaults; only used when the document gave no value.
+DEFAULTS = (("accessRights", "INTERNAL", "no HDR UK access category that maps to ours"),
+            ("securityClassification", "OFFICIAL", "no HDR UK equivalent"),
+            ("licence", "Data access agreement with the data custodian", "no HDR UK equivalent"),
+            ("theme", ["Health"], "no HDR UK equivalent; HDR UK datasets are health data"))
 
 
 @dataclass
 class Converted:
+    """from_hdruk's result: our record, the schema version, what was not mapped and what was assumed."""
     record: dict
     schema_version: str
     unmapped: list[str] = field(default_factory=list)
     assumed: list[str] = field(default_factory=list)
+    publisher_name: str = ""  # the custodian's display name, for a publisher slug we may not know yet
 
 
-def slugify(text: str, limit: int = 100) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", (text or "").lower()).strip("-")
-    return slug[:limit].strip("-") or "unknown"
+def unwrap(payload):
+    """Some gateways wrap the dataset as {"data": {...}}."""
+    if isinstance(payload, dict) and "summary" not in payload and isinstance(payload.get("data"), dict):
+        return payload["data"]
+    return payload
 
 
-def schema_version(doc: dict) -> str:
-    """2.1, 3.0 or 4.0, from the fields that differ between versions."""
-    summary = doc.get("summary") or {}
-    origin = (doc.get("provenance") or {}).get("origin") or {}
+def schema_version(d: dict) -> str:
+    """The HDR UK schema version: as declared, else told apart by the fields only one version has."""
+    declared = d.get("@schema", {}).get("version") if isinstance(d.get("@schema"), dict) else d.get("schemaVersion")
+    if isinstance(declared, str) and declared.strip():
+        return declared.strip()
+    summary = d.get("summary") if isinstance(d.get("summary"), dict) else {}
     if "publisher" in summary and "dataCustodian" not in summary:
-        return "2.1"
-    if "datasetAliases" in summary:
-        return "4.0"
-    if "alternateIdentifiers" in summary or "datasetSubType" in origin:
-        return "3.0"
-    return "4.0"
+        return "2.1.x"
+    origin = ((d.get("provenance") or {}).get("origin") or {}) if isinstance(d.get("provenance"), dict) else {}
+    types = origin.get("datasetType") if isinstance(origin, dict) else None
+    if "datasetAliases" in summary or (isinstance(types, list) and any(isinstance(t, dict) for t in types)):
+        return "4.0.x"
+    if "alternateIdentifiers" in summary or "datasetSubType" in origin or (
+            isinstance(types, list) and any(isinstance(t, str) for t in types)):
+        return "3.0.x"
+    return "3.0.x or 4.0.x"
 
 
-def _date(value) -> str | None:
-    if isinstance(value, str) and re.match(r"^\d{4}-\d{2}-\d{2}", value):
-        return value[:10]
-    return None
+def from_hdruk(doc, *, remote_id: str | None = None, publisher: str | None = None,
+               fill_defaults: bool = False) -> Converted:
+    """Map one HDR UK dataset document (possibly wrapped as {"data": {...}}). Never raises for missing parts.
+
+    remote_id (a harvested persistent id) is preferred as identifier; publisher (an upload's organisation)
+    replaces the custodian as publisher and creator."""
+    d = unwrap(doc)
+    d = d if isinstance(d, dict) else {}
+    summary = d.get("summary") if isinstance(d.get("summary"), dict) else {}
+    org = summary.get("dataCustodian") if isinstance(summary.get("dataCustodian"), dict) else summary.get("publisher")
+    org = org if isinstance(org, dict) else {}
+    custodian = m.publisher_slug(org.get("name"))
+    pub = publisher or custodian
+    controller = m.text(s.get(d, "accessibility.access.dataController"))
+    category = str(s.get(d, "accessibility.access.accessServiceCategory") or "").strip().lower()
+    rights, route_type = _ACCESS.get(category, (None, None))
+    service = m.text(s.get(d, "accessibility.access.accessService"))
+    route = m.clean({"type": route_type, "name": (service[:300] if service else None) or org.get("name")})
+    freq_raw = s.get(d, "provenance.temporal.publishingFrequency") or s.get(d, "provenance.temporal.accrualPeriodicity")
+    nations, areas = m.nations_and_areas(m.as_list(s.get(d, "coverage.spatial")))
+    methods = [str(x) for key in ("collectionSource", "collectionSituation", "source")
+               for x in m.as_list(s.get(d, f"provenance.origin.{key}"))]
+    contact = m.email(summary.get("contactPoint"))
+    rights_url = m.url(s.get(d, "accessibility.access.accessRights"))
+    record = m.clean({
+        "identifier": m.identifier(remote_id) or m.identifier(d.get("identifier")),
+        "title": m.text(summary.get("title")),
+        "alternativeTitle": [str(a) for a in m.as_list(summary.get("datasetAliases"))],
+        "summary": m.short_text(summary.get("abstract")),
+        "description": m.text(s.get(d, "documentation.description")) or m.text(summary.get("abstract")),
+        "publisher": pub,
+        "creator": [pub] if pub else None,
+        "contactPoint": m.clean({"contactName": m.text(org.get("name")), "email": contact}) or None,
+        "accessRights": rights,
+        "issued": m.date(d.get("issued")),
+        "modified": m.date(d.get("modified")),
+        "version": m.text(d.get("version")),
+        "updateFrequency": m.frequency(_FREQ.get(str(freq_raw or "").strip().lower())),
+        "keyword": m.uniq(str(k).strip()[:100] for k in m.as_list(summary.get("keywords")) if str(k).strip()),
+        "relatedResource": s.related(d),
+        "owner": m.clean({"organisation": custodian, "team": f"Data controller: {controller[:200]}"
+                          if controller and m.publisher_slug(controller) != custodian else None}) or None,
+        "supportInbox": contact,
+        "coverage": m.clean({"temporalStart": m.date(s.get(d, "provenance.temporal.startDate")),
+                             "temporalEnd": m.date(s.get(d, "provenance.temporal.endDate")),
+                             "nations": nations, "areas": areas, "recordCount": s.record_count(d)}),
+        "access": m.clean({"routes": [route] if route.get("type") and route.get("name") else None,
+                           "applicationUrl": rights_url,
+                           "leadTime": m.text(s.get(d, "accessibility.access.deliveryLeadTime"))}),
+        "variables": s.variables(d),
+        "linkage": m.clean({"linkedDatasets": s.linked(s.get(d, "enrichmentAndLinkage.linkableDatasets")
+                                                       or s.get(d, "enrichmentAndLinkage.qualifiedRelation"))}),
+        "provenance": m.clean({"collectionMethod": "; ".join(m.uniq(methods)) or None,
+                               "standards": [str(x) for x in m.as_list(
+                                   s.get(d, "accessibility.formatAndStandards.conformsTo"))]}),
+    })
+    unmapped = s.unmapped_paths(d)
+    if category and route_type is None:
+        unmapped.append(f"accessibility.access.accessServiceCategory {category!r} (no matching access route)")
+    if freq_raw and "updateFrequency" not in record:
+        unmapped.append(f"publishing frequency {freq_raw!r} (no matching frequency)")
+    if not rights_url and m.text(s.get(d, "accessibility.access.accessRights")):
+        unmapped.append("accessibility.access.accessRights (text, not a URL)")
+    assumed = _fill_defaults(record) if fill_defaults else []
+    return Converted(record, schema_version(d), unmapped, assumed, m.text(org.get("name")) or "")
 
 
-def _list(value) -> list:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [v.strip() for v in value.split(",") if v.strip()]
-    return [v for v in value if v not in (None, "")] if isinstance(value, list) else [value]
-
-
-def _text(value) -> str:
-    return value.strip() if isinstance(value, str) else ""
-
-
-def _summary_text(abstract: str) -> str:
-    if len(abstract) <= 1000:
-        return abstract
-    cut = abstract[:1000]
-    return cut[: cut.rfind(". ") + 1] if ". " in cut else cut[:997] + "..."
-
-
-def _email(*values) -> str:
-    for v in values:
-        if isinstance(v, str) and re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", v.strip()):
-            return v.strip()
-    return ""
-
-
-def _variables(structural) -> list[dict]:
-    tables = structural.get("tables") if isinstance(structural, dict) else structural
-    tables = [t for t in tables or [] if isinstance(t, dict)]
-    out = []
-    for table in tables:
-        columns = table.get("columns") or table.get("elements") or []
-        for col in columns:
-            if not isinstance(col, dict) or not _text(col.get("name")):
-                continue
-            name = _text(col["name"])
-            var = {"name": f"{table.get('name')}.{name}" if len(tables) > 1 and table.get("name") else name}
-            if _text(col.get("description")):
-                var["description"] = _text(col["description"])
-            dtype = DATA_TYPES.get(_text(col.get("dataType")).lower())
-            if dtype:
-                var["dataType"] = dtype
-            if isinstance(col.get("sensitive"), bool):
-                var["sensitivity"] = "personal" if col["sensitive"] else "non-personal"
-            key = name.lower()
-            for hint, role in LINKAGE_HINTS:
-                if hint == key or key.startswith(hint + "_") or key.endswith("_" + hint):
-                    var["linkageRole"] = role
-                    break
-            out.append(var)
-    return out
-
-
-def _linked(enrichment: dict) -> list[dict]:
-    out = []
-    for key in ("linkableDatasets", "derivedFrom", "qualifiedRelation"):
-        for item in _list(enrichment.get(key)):
-            if isinstance(item, dict):
-                title = _text(item.get("title")) or _text(item.get("pid")) or _text(item.get("url"))
-                if title:
-                    entry = {"title": title}
-                    if _text(item.get("url")).startswith(("http://", "https://")):
-                        entry["url"] = item["url"].strip()
-                    out.append(entry)
-            elif isinstance(item, str) and item.strip():
-                entry = {"title": item.strip()}
-                if item.strip().startswith(("http://", "https://")):
-                    entry["url"] = item.strip()
-                out.append(entry)
-    return out
-
-
-def _leaves(value, prefix: str = "") -> list[str]:
-    if isinstance(value, dict):
-        return [p for k, v in value.items() for p in _leaves(v, f"{prefix}.{k}" if prefix else k)]
-    if isinstance(value, list):
-        return [prefix] if any(v not in (None, "", [], {}) for v in value) else []
-    return [prefix] if value not in (None, "") else []
-
-
-def from_hdruk(doc: dict, *, publisher: str | None = None, identifier: str | None = None) -> Converted:
-    """Convert one HDR UK dataset-schema document. Never raises for missing parts."""
-    version = schema_version(doc)
-    summary = doc.get("summary") or {}
-    custodian = summary.get("dataCustodian") or summary.get("publisher") or {}
-    access = (doc.get("accessibility") or {}).get("access") or {}
-    standards = (doc.get("accessibility") or {}).get("formatAndStandards") or {}
-    coverage = doc.get("coverage") or {}
-    origin = (doc.get("provenance") or {}).get("origin") or {}
-    temporal = (doc.get("provenance") or {}).get("temporal") or {}
-    custodian_name = _text(custodian.get("name")) or "Unknown data custodian"
-    pub = publisher or slugify(custodian_name)
-    assumed: list[str] = []
-
-    title = _text(summary.get("title")) or "Untitled HDR UK dataset"
-    abstract = _text(summary.get("abstract"))
-    description = _text((doc.get("documentation") or {}).get("description")) or abstract or title
-    ident = identifier or slugify(str(doc.get("identifier") or title), 128)
-    record: dict = {"identifier": ident, "title": title}
-    if abstract:
-        record["summary"] = _summary_text(abstract)
-    record["description"] = description if len(description) >= 10 else f"{description} (HDR UK dataset)"
-    record.update(publisher=pub, creator=[pub])
-    email = _email(summary.get("contactPoint"), custodian.get("contactPoint"))
-    record["contactPoint"] = {"contactName": custodian_name, "email": email}
-    for name, value in DEFAULTS.items():
-        record[name] = value
-        assumed.append(f"{name} set to {value} (no HDR UK equivalent)")
-    rights = _text(access.get("accessRights"))
-    if rights:
-        record["licence"] = rights[:500]
-    else:
-        record["licence"] = "Data access agreement with the data custodian"
-        assumed.append("licence set to the custodian's data access agreement (no accessRights given)")
-    for name in ("issued", "modified"):
-        if _date(doc.get(name)):
-            record[name] = _date(doc.get(name))
-    record["version"] = _text(doc.get("version")) or "1.0.0"
-    freq = _text(temporal.get("publishingFrequency") or temporal.get("accrualPeriodicity")).lower()
-    if freq in FREQUENCIES:
-        record["updateFrequency"] = FREQUENCIES[freq]
-    keywords = [k for k in _list(summary.get("keywords")) if isinstance(k, str)]
-    if keywords:
-        record["keyword"] = keywords
-    record["theme"] = ["Health"]
-    if _text(summary.get("doiName")):
-        record["landingPage"] = "https://doi.org/" + re.sub(r"^(https?://(dx\.)?doi\.org/)", "", summary["doiName"].strip())
-    record["owner"] = {"organisation": slugify(custodian_name)}
-    if _text(access.get("dataController")):
-        record["owner"]["team"] = f"Data controller: {_text(access['dataController'])[:200]}"
-
-    cov: dict = {}
-    if _date(temporal.get("startDate")):
-        cov["temporalStart"] = _date(temporal.get("startDate"))
-    if _date(temporal.get("endDate")) and cov.get("temporalStart", "") <= _date(temporal.get("endDate")):
-        cov["temporalEnd"] = _date(temporal.get("endDate"))
-    spatial = " ".join(str(s) for s in _list(coverage.get("spatial"))).lower()
-    nations = []
-    for word, names in NATION_WORDS.items():
-        if word in spatial.replace("-", " "):
-            nations += [n for n in names if n not in nations]
-    if nations:
-        cov["nations"] = nations
-    size = summary.get("populationSize")
-    if isinstance(size, int) and size >= 0:
-        cov["recordCount"] = size
-    for obs in doc.get("observations") or []:
-        if isinstance(obs, dict) and _text(obs.get("observedNode")):
-            cov["population"] = _text(obs["observedNode"])
-            if "recordCount" not in cov and isinstance(obs.get("measuredValue"), int):
-                cov["recordCount"] = obs["measuredValue"]
-            break
-    if cov:
-        record["coverage"] = cov
-
-    acc: dict = {}
-    category = _text(access.get("accessServiceCategory"))
-    service = _text(access.get("accessService"))
-    if category or service:
-        kind = "tre" if re.search(r"TRE|SDE|trusted|secure", f"{category} {service}", re.I) else "direct-request"
-        name = category or re.split(r"(?<=[.;])\s", service)[0][:120]
-        acc["routes"] = [{"type": kind, "name": name}]
-    if rights.startswith(("http://", "https://")):
-        acc["applicationUrl"] = rights.split()[0]
-    if _text(access.get("deliveryLeadTime")):
-        acc["leadTime"] = _text(access["deliveryLeadTime"])
-    if acc:
-        record["access"] = acc
-    variables = _variables(doc.get("structuralMetadata"))
-    if variables:
-        record["variables"] = variables
-    linked = _linked(doc.get("enrichmentAndLinkage") or {})
-    if linked:
-        record["linkage"] = {"linkedDatasets": linked}
-    prov: dict = {}
-    collection = [str(c) for c in _list(origin.get("collectionSource") or origin.get("collectionSituation"))]
-    if collection:
-        prov["collectionMethod"] = ", ".join(collection)
-    stds = [str(s) for s in _list(standards.get("conformsTo")) + _list(standards.get("vocabularyEncodingScheme"))]
-    if stds:
-        prov["standards"] = list(dict.fromkeys(stds))
-    if prov:
-        record["provenance"] = prov
-
-    unmapped = sorted({".".join(p.split(".")[:3]) for p in _leaves(doc)
-                       if not any(p == c or p.startswith(c + ".") for c in CONSUMED_SECTIONS)})
-    return Converted(record, version, unmapped, assumed)
+def _fill_defaults(record: dict) -> list[str]:
+    """Add the stated defaults and guessed linkage roles to `record`; one line per assumption."""
+    assumed = []
+    if "identifier" not in record and m.identifier(record.get("title")):
+        record["identifier"] = m.identifier(record["title"])
+        assumed.append(f"identifier set to {record['identifier']} (made from the title; the document has none)")
+    for name, value, why in DEFAULTS:
+        if name not in record:
+            record[name] = value
+            shown = ", ".join(value) if isinstance(value, list) else value
+            assumed.append(f"{name} set to {shown} ({why})")
+    guessed = []
+    for var in record.get("variables", []):
+        role = s.linkage_role(var["name"])
+        if role and "linkageRole" not in var:
+            var["linkageRole"] = role
+            guessed.append(f"{var['name']} as {role}")
+    if guessed:
+        assumed.append(f"linkageRole guessed from column names: {', '.join(guessed)}")
+    return assumed
 
 
 def converter(doc: dict, publisher: str | None = None) -> tuple[dict, list[str], str]:
-    """For uploads: (record, what could not be mapped, a label of the source)."""
-    result = from_hdruk(doc, publisher=publisher)
+    """For uploads: (record with defaults filled, what was not mapped or was assumed, a label of the source)."""
+    result = from_hdruk(doc, publisher=publisher, fill_defaults=True)
     return result.record, result.unmapped + result.assumed, f"HDR UK dataset schema {result.schema_version}"

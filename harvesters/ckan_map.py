@@ -1,7 +1,10 @@
 """CKAN package dict -> our record (pure): core CKAN, extras, and common ckanext-scheming / ckanext-dcat fields."""
 from __future__ import annotations
 
-from . import mapping as m
+import json
+
+from catalogue import mapping as m
+
 from .contract import RecordError, Transformed
 
 TRANSFORM_VERSION = "ckan-1"
@@ -92,6 +95,15 @@ def _themes(pkg: dict, f: _Fields, unmapped: list[str]) -> list[str]:
     return m.uniq(found)
 
 
+def _is_geojson(value) -> bool:
+    if isinstance(value, dict):
+        return True
+    try:
+        return isinstance(value, str) and isinstance(json.loads(value), dict)
+    except ValueError:
+        return False
+
+
 def transform_package(pkg) -> Transformed:
     """Map one CKAN package (as package_show/package_search return it) to our record."""
     if not isinstance(pkg, dict) or not (isinstance(pkg.get("id"), str) or isinstance(pkg.get("name"), str)):
@@ -109,10 +121,15 @@ def transform_package(pkg) -> Transformed:
     if not licence and pkg.get("license_id") not in (None, "", "notspecified"):
         licence = m.text(pkg.get("license_id"))
     security = m.text(f.get("security_classification"))
-    nations, areas = m.nations_and_areas(m.as_list(f.get("spatial_text")))
-    if pkg.get("spatial") or f.extras.get("spatial"):
-        extra_unmapped.append("spatial (GeoJSON geometry; we record nations and area names only)")
+    places = m.as_list(f.get("spatial_text"))
+    spatial = pkg.get("spatial") or f.extras.get("spatial")
+    if spatial:
         f.used.add("spatial")
+        if _is_geojson(spatial):
+            extra_unmapped.append("spatial (a GeoJSON geometry; we record nations and area names only)")
+        else:
+            places += m.as_list(spatial)
+    nations, areas = m.nations_and_areas(m.uniq(places))
     resources = [r for r in pkg.get("resources") or [] if isinstance(r, dict) and r.get("state", "active") == "active"]
     tags = [t.get("name") if isinstance(t, dict) else t for t in pkg.get("tags") or []]
     record = m.clean({

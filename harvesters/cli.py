@@ -12,9 +12,9 @@ from pathlib import Path
 import click
 
 from catalogue.harvest_store import SOURCE_TYPES, HarvestRepository, Source
+from catalogue.mapping import SLUG_PATTERN
 
 from .http import HttpConfig
-from .mapping import SLUG_PATTERN
 
 EXIT_FAILED, EXIT_PARTIAL = 1, 3
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")

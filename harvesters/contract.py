@@ -54,6 +54,7 @@ class Transformed:
 
 class Harvester(Protocol):
     source: Source
+    transform_version: str  # bump when the transform changes, so unchanged payloads are transformed again
 
     def gather(self, since: str | None) -> Iterator[list[RemoteItem]]:
         """Yield batches of remote items changed since `since` (all when None). Raises HarvestError."""
@@ -81,6 +82,20 @@ def payload_text(payload, payload_format: str) -> str:
 
 def digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+DEFAULT_API_KEY_HEADER = "x-api-key"
+
+
+def auth_headers(source: Source, session: HarvestSession, secret: str | None) -> dict:
+    """The header carrying the secret: 'Authorization: Bearer ...', or an API-key header (option auth_header)."""
+    if not secret:
+        return {}
+    if source.auth == "apikey":
+        name = str(source.options.get("auth_header") or DEFAULT_API_KEY_HEADER)
+        session.secret_headers.add(name)
+        return {name: secret}
+    return {"Authorization": f"Bearer {secret}"}
 
 
 def make_harvester(source: Source, session: HarvestSession, secret: str | None) -> Harvester:

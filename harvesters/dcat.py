@@ -20,7 +20,7 @@ from catalogue.dcat import CAT, CDDO, DCAT, DCATAP, graph_to_records
 from catalogue.harvest_store import Source
 from catalogue.rdf_io import RDFError, parse_rdf
 
-from .contract import HarvestError, Listing, RecordError, RemoteItem, Transformed
+from .contract import HarvestError, Listing, RecordError, RemoteItem, Transformed, auth_headers
 from .http import HarvestHTTPError, HarvestSession
 
 TRANSFORM_VERSION = "dcat-1"
@@ -43,9 +43,7 @@ class DcatHarvester:
 
     def __init__(self, source: Source, session: HarvestSession, secret: str | None):
         self.source, self.session = source, session
-        self.headers = {"Accept": ACCEPT}
-        if secret:
-            self.headers["Authorization"] = f"Bearer {secret}"
+        self.headers = {"Accept": ACCEPT, **auth_headers(source, session, secret)}
         self._listing = Listing()
 
     def _read(self, location: str) -> tuple[bytes, str | None]:

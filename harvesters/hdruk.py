@@ -1,7 +1,8 @@
 """HDR UK Gateway-style federation harvester: a list endpoint of {persistentId, version, ...}, an item URL template.
 
 Options: item_url (a template with {id}; default <url>/{id}), auth_header (for auth "apikey"; default x-api-key).
-A dataset is fetched again only when its version or modified date changed (or with --full).
+A dataset is fetched again only when its version or modified date changed (or with --full). The mapping is the core's
+(catalogue.hdruk, shared with uploads), without upload defaults: gaps are stored and flagged by validation.
 """
 from __future__ import annotations
 
@@ -9,31 +10,32 @@ from typing import Iterator
 from urllib.parse import quote, urljoin
 
 from catalogue.harvest_store import Source
+from catalogue.hdruk import from_hdruk, unwrap
 
-from .contract import HarvestError, Listing, RecordError, RemoteItem, Transformed
-from .hdruk_map import TRANSFORM_VERSION, transform_hdruk
+from .contract import HarvestError, Listing, RecordError, RemoteItem, Transformed, auth_headers
 from .http import HarvestHTTPError, HarvestSession, parse_json
 
-DEFAULT_API_KEY_HEADER = "x-api-key"
+TRANSFORM_VERSION = "hdruk-1"
+
+
+def transform_hdruk(payload, remote_id: str) -> Transformed:
+    """One HDR UK dataset (any schema version, possibly wrapped) -> Transformed. Raises RecordError for non-datasets."""
+    d = unwrap(payload)
+    if not isinstance(d, dict) or not isinstance(d.get("summary"), dict):
+        raise RecordError("not an HDR UK dataset (no 'summary' object)")
+    c = from_hdruk(d, remote_id=remote_id)
+    return Transformed(c.record, unmapped=c.unmapped, schema_version=c.schema_version, publisher_name=c.publisher_name)
 
 
 class HdrukHarvester:
     transform_version = TRANSFORM_VERSION
-    fetch_only_changed = True  # the list carries versions, so unchanged items need no fetch
 
     def __init__(self, source: Source, session: HarvestSession, secret: str | None):
         self.source, self.session = source, session
         self.item_url = str(source.options.get("item_url") or source.url.rstrip("/") + "/{id}")
         if "{id}" not in self.item_url:
             raise HarvestError(f"{source.name}: the item URL template must contain {{id}}")
-        self.headers = {"Accept": "application/json"}
-        if secret:
-            if source.auth == "apikey":
-                name = str(source.options.get("auth_header") or DEFAULT_API_KEY_HEADER)
-                self.headers[name] = secret
-                session.secret_headers.add(name)
-            else:
-                self.headers["Authorization"] = f"Bearer {secret}"
+        self.headers = {"Accept": "application/json", **auth_headers(source, session, secret)}
         self._listing = Listing()
 
     def gather(self, since: str | None) -> Iterator[list[RemoteItem]]:

@@ -60,7 +60,7 @@ class HarvestSession(requests.Session):
             try:
                 resp = super().request(method, url, **kwargs)
             except (requests.ConnectionError, requests.Timeout) as exc:
-                if attempt >= self.config.retries:
+                if attempt >= self.config.retries or isinstance(exc, requests.exceptions.SSLError):
                     raise HarvestHTTPError(f"{_safe(url)}: {_describe(exc)} (after {attempt + 1} attempts)") from None
                 self._wait(attempt, None, url, _describe(exc))
                 attempt += 1
@@ -97,7 +97,7 @@ class HarvestSession(requests.Session):
             resp._content = b"".join(chunks)  # noqa: SLF001 - the documented way to pre-load a streamed body
         except HarvestHTTPError:
             raise
-        except (requests.RequestException, OSError, Exception) as exc:  # urllib3 read/protocol errors
+        except Exception as exc:  # urllib3 read, protocol and decoding errors, socket errors
             raise HarvestHTTPError(f"{_safe(url)}: the response broke off ({_describe(exc)})") from None
         finally:
             resp.close()
@@ -156,6 +156,8 @@ def _retry_after(value: str | None) -> float | None:
 
 
 def _describe(exc: Exception) -> str:
+    if isinstance(exc, requests.exceptions.SSLError):
+        return "TLS failed (the certificate could not be verified, or the handshake failed)"
     if isinstance(exc, requests.ConnectTimeout):
         return "connection timed out"
     if isinstance(exc, requests.ReadTimeout):

@@ -22,11 +22,11 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Callable
 
+from catalogue import mapping as m
 from catalogue.harvest_store import COMPLETE, FAILED, PARTIAL, HarvestRepository, ObjectInfo, Run, Source
 from catalogue.service import Catalogue
 from catalogue.store import PUBLISHED, WITHDRAWN
 
-from . import mapping as m
 from .contract import HarvestError, Harvester, RecordError, RemoteItem, digest, make_harvester, payload_text
 from .http import HarvestSession, HttpConfig
 
@@ -41,10 +41,6 @@ class RunResult:
     run: Run
     source: Source
     outcomes: list[dict]
-
-    @property
-    def failed(self) -> bool:
-        return self.run.status != COMPLETE
 
     def to_dict(self) -> dict:
         return {"source": self.source.name, "run": self.run.id, "status": self.run.status, "mode": self.run.mode,
@@ -85,8 +81,7 @@ class _State:
     keys: dict[str, tuple] = field(default_factory=dict)  # dataset id -> (publisher, title, status, revision)
     titles: dict[tuple, str] = field(default_factory=dict)  # (publisher, norm title) -> id, datasets of others
     seen: set[str] = field(default_factory=set)  # remote ids listed this run (not private, not deleted)
-    seen_names: set[str] = field(default_factory=set)
-    absent: set[str] = field(default_factory=set)  # private or deleted at the source
+    absent: dict[str, str] = field(default_factory=dict)  # remote id -> why: harvested before, now private/deleted
     claimed: dict[str, str] = field(default_factory=dict)  # dataset id -> remote id, this run
     outcomes: list[dict] = field(default_factory=list)
     record_failures: int = 0
@@ -143,6 +138,9 @@ def harvest(catalogue: Catalogue, repo: HarvestRepository, source: Source, *, fu
             status, error = PARTIAL, f"{st.record_failures} record(s) failed; nothing withdrawn"
         else:
             _withdraw_gone(st, listing)
+        if status != COMPLETE:
+            for remote_id, why in st.absent.items():
+                st.outcome(remote_id, "skipped", "", f"{why}; not withdrawn because the run did not complete")
     except HarvestError as exc:
         status, error = FAILED, st.redact(str(exc))
     except Exception as exc:  # a bug or an unexpected library error: record the run as failed, then re-raise
@@ -158,8 +156,11 @@ def harvest(catalogue: Catalogue, repo: HarvestRepository, source: Source, *, fu
 
 def _finish(st: _State, status: str, error: str, high: str, started: float, done: int) -> Run:
     st.repo.add_outcomes(st.run_id, st.outcomes[done:])
-    return st.repo.finish_run(st.run_id, status=status, totals=_totals(st.outcomes), error=error, high_water=high,
-                              duration=time.monotonic() - started)
+    run = st.repo.finish_run(st.run_id, status=status, totals=_totals(st.outcomes), error=error, high_water=high,
+                             duration=time.monotonic() - started)
+    log.info("harvest %s run %d %s in %.1fs: %s%s", st.source.name, run.id, run.status, run.duration,
+             ", ".join(f"{v} {k}" for k, v in run.totals.items() if v), f" ({error})" if error else "")
+    return run
 
 
 def _totals(outcomes: list[dict]) -> dict:
@@ -187,11 +188,9 @@ def _process(st: _State, batch: list[RemoteItem]) -> None:
     pending: list[tuple] = []
     for item in batch:
         if item.private or item.deleted:
-            st.absent.add(item.remote_id)
             _absent(st, item)
             continue
         st.seen.add(item.remote_id)
-        st.seen_names.add(item.name)
         obj = _unchanged(st, item)
         if obj is not None:
             st.outcome(item.remote_id, "unchanged", obj.dataset_id, "not changed at the source")
@@ -203,17 +202,14 @@ def _process(st: _State, batch: list[RemoteItem]) -> None:
 
 
 def _absent(st: _State, item: RemoteItem) -> None:
-    """A private or deleted dataset: never imported; withdrawn if we had harvested it."""
+    """A private or deleted dataset: never imported. If we had harvested it, it is withdrawn at the end of a
+    complete run (with everything else that has gone)."""
     why = "private at the source" if item.private else "deleted at the source"
     obj = st.objects.get(item.remote_id)
     if obj and obj.dataset_id and st.keys.get(obj.dataset_id, (0, 0, WITHDRAWN))[2] == PUBLISHED:
-        res = st.catalogue.withdraw(obj.dataset_id, reason=f"{why} (harvest {st.source.name}, run {st.run_id})",
-                                    author=f"harvest:{st.source.name}", route="harvest")
-        if res is not None and res.action == "withdrawn":
-            st.keys[obj.dataset_id] = (*st.keys[obj.dataset_id][:2], WITHDRAWN, res.revision)
-            st.outcome(item.remote_id, "withdrawn", obj.dataset_id, why)
-            return
-    st.outcome(item.remote_id, "skipped", "", why)
+        st.absent[item.remote_id] = why
+    else:
+        st.outcome(item.remote_id, "skipped", "", why)
 
 
 def _prepare(st: _State, item: RemoteItem) -> tuple | None:
@@ -322,7 +318,7 @@ def _store(st: _State, pending: list[tuple]) -> None:
         reason = ("stored, flagged incomplete" if not report.valid else "stored") if changed else "no change"
         st.outcome(item.remote_id, res.action, res.identifier, reason,
                    incomplete=changed and not report.valid, errors=len(report.errors), warnings=len(report.warnings),
-                   missing=[i.path for i in report.errors][:20], unmapped=t.unmapped, notes=notes,
+                   error_paths=[i.path for i in report.errors][:20], unmapped=t.unmapped, notes=notes,
                    schema_version=t.schema_version, revision=res.revision)
         row.update(dataset_id=res.identifier, revision=res.revision or 0)
         rows.append(row)
@@ -337,15 +333,12 @@ def _store(st: _State, pending: list[tuple]) -> None:
 
 
 def _withdraw_gone(st: _State, listing) -> None:
-    present_ids = (listing.ids or set()) - st.absent if listing.ids is not None else None
-    present_names = listing.names
+    """After a complete run: withdraw what this source harvested and is no longer (publicly) at the source."""
     gone_links = []
     for remote_id, obj in sorted(st.objects.items()):
-        if remote_id in st.seen and remote_id not in st.absent:
-            continue
-        there = (present_ids is not None and remote_id in present_ids) or (
-            present_names is not None and obj.remote_name in present_names and remote_id not in st.absent)
-        if there:
+        if remote_id not in st.absent and (
+                remote_id in st.seen or (listing.ids is not None and remote_id in listing.ids)
+                or (listing.names is not None and obj.remote_name in listing.names)):
             continue
         if not obj.dataset_id:
             gone_links.append(remote_id)
@@ -353,8 +346,9 @@ def _withdraw_gone(st: _State, listing) -> None:
         key = st.keys.get(obj.dataset_id)
         if key is None or key[2] != PUBLISHED:
             continue
-        res = st.catalogue.withdraw(obj.dataset_id, reason=f"gone from harvest source {st.source.name} "
-                                    f"(run {st.run_id})", author=f"harvest:{st.source.name}", route="harvest")
+        why = st.absent.get(remote_id, "no longer at the source")
+        reason = f"{why} (harvest source {st.source.name}, run {st.run_id})"
+        res = st.catalogue.withdraw(obj.dataset_id, reason=reason, author=f"harvest:{st.source.name}", route="harvest")
         if res is not None and res.action == "withdrawn":
-            st.outcome(remote_id, "withdrawn", obj.dataset_id, "no longer at the source")
+            st.outcome(remote_id, "withdrawn", obj.dataset_id, why)
     st.repo.drop_links(st.source.name, gone_links)

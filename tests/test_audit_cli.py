@@ -7,7 +7,7 @@ import pytest
 
 from catalogue.cli import main
 from conftest import SEED
-from test_audit_engine import MINIMAL, PARTIAL
+from audit_records import MINIMAL, PARTIAL
 
 pytestmark = pytest.mark.postgres
 AS_OF = "2024-06-30"

@@ -11,6 +11,8 @@ from catalogue.audit_config import AuditConfig
 from catalogue.audit_summary import bin_counts, run_audit
 from catalogue.validation import ERROR, Issue, Report
 
+from audit_records import MANDATORY, MINIMAL, PARTIAL
+
 AS_OF = date(2024, 6, 30)
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "quality-scoring"
 
@@ -50,8 +52,10 @@ TINY_AUDIT = {
                          {"field": "structuralMetadata.columnName", "weight": 0.2, "ours": ["variables[].name"]},
                          {"field": "summary.doiName", "weight": 0.1, "ours": []}]},
     "mqa": {"max_points": 100,
-            "ratings": [{"id": "excellent", "label": "Excellent", "min": 80}, {"id": "good", "label": "Good", "min": 50},
-                        {"id": "sufficient", "label": "Sufficient", "min": 20}, {"id": "bad", "label": "Bad", "min": 0}],
+            "ratings": [{"id": "excellent", "label": "Excellent", "min": 80},
+                        {"id": "good", "label": "Good", "min": 50},
+                        {"id": "sufficient", "label": "Sufficient", "min": 20},
+                        {"id": "bad", "label": "Bad", "min": 0}],
             "dimensions": [{"id": "findability", "label": "F"}, {"id": "accessibility", "label": "A"},
                            {"id": "interoperability", "label": "I"}],
             "lists": {"open": ["text/csv"]},
@@ -195,29 +199,8 @@ def test_empty_run_has_no_figures_and_no_errors(tiny):
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# The real method (schemas/dataset.schema.json and schemas/audit.json) on two hand-built records.
-MANDATORY = ["identifier", "title", "description", "publisher", "creator", "contactPoint.contactName",
-             "contactPoint.email", "accessRights", "securityClassification", "licence", "modified", "version",
-             "updateFrequency"]
-MINIMAL = {"identifier": "min-1", "title": "Minimal record", "description": "Only the mandatory fields are given.",
-           "publisher": "department-for-education", "creator": ["department-for-education"],
-           "contactPoint": {"contactName": "Team", "email": "team@example.org"}, "accessRights": "OPEN",
-           "securityClassification": "OFFICIAL",
-           "licence": "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/",
-           "modified": "2020-01-01", "version": "1", "updateFrequency": "freq:annual"}
-PARTIAL = {**MINIMAL, "identifier": "part-1", "publisher": "home-office", "creator": ["home-office"],
-           "summary": "A short summary.", "keyword": ["pupils"], "supportInbox": "help@example.org",
-           "informationAssetOwner": {"role": "Director of Data", "email": "iao@example.org"},
-           "coverage": {"temporalStart": "2010-01-01", "nations": ["England"]},
-           "access": {"routes": [{"type": "tre", "name": "ONS Secure Research Service"}]},
-           "variables": [{"name": "NHS_NO", "description": "NHS number", "dataType": "string",
-                          "linkageRole": "nhs-number", "collectionMethod": "From the PDS."},
-                         {"name": "AGE", "description": "Age in years"}],
-           "distribution": [{"title": "Extract", "accessURL": "https://example.org/a", "mediaType": "text/csv",
-                             "byteSize": 100},
-                            {"title": "Service", "accessURL": "https://example.org/b"}],
-           "modified": "2024-06-01", "updateFrequency": "freq:monthly"}
-
+# The real method (schemas/dataset.schema.json and schemas/audit.json) on two hand-built records
+# (tests/audit_records.py: MINIMAL has only the mandatory fields; PARTIAL adds some of the rest).
 
 @pytest.fixture(scope="module")
 def real() -> AuditConfig:
@@ -415,3 +398,17 @@ def test_fills_walk_lists_once_with_the_same_answers(real, seed_records):
 
     for record in seed_records + [MINIMAL, PARTIAL, {"variables": "junk", "distribution": [None, 3]}]:
         assert record_fills(record, real) == {f.path: field_filled(record, f) for f in real.fields}
+
+
+def test_csv_cells_cannot_run_as_spreadsheet_formulas(real):
+    import csv
+    import io
+
+    from catalogue.audit_tables import records_table, to_csv, to_text
+
+    hostile = dict(MINIMAL, identifier="evil-1", title="=HYPERLINK(\"http://x\")")
+    run = run_audit([hostile, PARTIAL], real, AS_OF)
+    rows = list(csv.DictReader(io.StringIO(to_csv(records_table(run)))))
+    assert rows[0]["title"] == "'=HYPERLINK(\"http://x\")" and rows[1]["title"] == "Minimal record"
+    assert rows[0]["weighted_completeness"] == "29.3"  # numbers are left alone
+    assert "evil-1" in to_text(records_table(run))

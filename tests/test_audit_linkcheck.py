@@ -9,7 +9,7 @@ import pytest
 from catalogue.cli import main
 from catalogue.linkcheck import HostRateLimiter, LinkChecker, LinkCheckSettings, distribution_urls
 from conftest import SEED
-from test_audit_engine import PARTIAL
+from audit_records import PARTIAL
 
 
 class Handler(BaseHTTPRequestHandler):

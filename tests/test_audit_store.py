@@ -6,7 +6,7 @@ import pytest
 
 from catalogue.audit_service import audit_catalogue
 from catalogue.audit_store import AuditSnapshots
-from test_audit_engine import MINIMAL, PARTIAL
+from audit_records import MINIMAL, PARTIAL
 
 pytestmark = pytest.mark.postgres
 AS_OF = date(2024, 6, 30)

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from conftest import csrf_token
-from test_audit_engine import MINIMAL, PARTIAL
+from audit_records import MINIMAL, PARTIAL
 
 pytestmark = pytest.mark.postgres
 Q = "as_of=2024-06-30"
@@ -85,6 +85,22 @@ def test_dashboard_page_has_charts_with_table_alternatives(steward):
     scripts = re.findall(r'<script[^>]*src="([^"]+)"', html)
     assert scripts and all(src.startswith("/static/") for src in scripts)  # no CDN
     assert 'href="/audit/publishers/home-office"' in html
+    assert 'href="/audit">Completeness audit' in html  # in the menu for stewards
+
+
+def test_menu_link_only_for_stewards(audit_app, login):
+    client = audit_app.test_client()
+    assert 'href="/audit"' not in client.get("/").get_data(as_text=True)
+    login(client, role="publisher", publisher="home-office")
+    assert 'href="/audit"' not in client.get("/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["/audit/nothing.json", "/audit/publishers/nobody.json",
+                                  "/audit/publishers/home-office/nothing.json"])
+def test_json_errors_have_the_one_shape(steward, path):
+    resp = steward.get(path)
+    assert resp.status_code == 404
+    assert set(resp.get_json()) == {"ok", "status", "title", "error"} and resp.get_json()["ok"] is False
 
 
 def test_publishers_table_sorts_by_each_score(steward):

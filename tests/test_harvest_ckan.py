@@ -150,6 +150,32 @@ def test_private_datasets_are_skipped_and_withdrawn_if_they_were_public(empty_ca
     assert cat.store.get("ds-0009") is None
 
 
+def test_a_dataset_reported_deleted_is_withdrawn_only_if_the_run_completes(empty_catalogue, fake_ckan):
+    cat = empty_catalogue
+    fake = ckan(fake_ckan, cat, n=3)
+    run(cat, "portal")
+    deleted = {**ckan_package(1), "state": "deleted", "metadata_modified": "2024-05-01T00:00:00.000000"}
+    broken = ckan_package(8, resources=3, metadata_modified="2024-05-02T00:00:00.000000")
+
+    results = [ckan_package(0), ckan_package(2), deleted, broken]
+
+    def reported(req):  # as CKAN answers with include_deleted: the deleted one is in the results
+        if req.path.endswith("package_search"):
+            return fake.ok({"count": len(results), "results": results})
+        return None
+    fake.override = reported
+    partial = run(cat, "portal", full=True)  # the broken record makes the run partial
+    assert partial.run.status == "partial"
+    skipped = by_action(partial)["skipped"]
+    assert skipped[0]["reason"] == "deleted at the source; not withdrawn because the run did not complete"
+    assert cat.store.get("ds-0001").status == PUBLISHED
+    results.remove(broken)
+    complete = run(cat, "portal", full=True)
+    assert complete.run.status == "complete"
+    assert [(o["dataset_id"], o["reason"]) for o in by_action(complete)["withdrawn"]] == [
+        ("ds-0001", "deleted at the source")]
+
+
 def test_falls_back_to_package_list_and_package_show(empty_catalogue, fake_ckan):
     cat = empty_catalogue
     fake = ckan(fake_ckan, cat, n=6)
@@ -247,7 +273,7 @@ def test_incomplete_records_are_stored_flagged_not_dropped(empty_catalogue, fake
     assert cat.store.get(derived).publisher == "department-for-education"
     assert any("no identifier at the source" in n for n in odd_out["details"]["notes"])
     assert any("no title at the source" in n for n in odd_out["details"]["notes"])
-    assert odd_out["details"]["incomplete"] and "$.contactPoint" in odd_out["details"]["missing"]
+    assert odd_out["details"]["incomplete"] and "$.contactPoint" in odd_out["details"]["error_paths"]
 
 
 def test_publisher_not_allowed_for_the_source_fails_that_record(empty_catalogue, fake_ckan):

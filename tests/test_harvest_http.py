@@ -1,4 +1,6 @@
 """The shared harvest HTTP session against real local servers: timeouts, retries, size cap, TLS, headers."""
+import socket
+import threading
 import time
 
 import pytest
@@ -140,3 +142,33 @@ def test_secret_headers_are_not_sent_to_another_host_on_redirect(fake_server):
     assert first.requests[0].headers.get("x-api-key") == "s3cret-key"
     landed = {k.lower(): v for k, v in other.requests[0].headers.items()}
     assert "x-api-key" not in landed and "authorization" not in landed
+
+
+def test_a_server_without_valid_tls_is_refused_not_retried():
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(5)
+    listener.settimeout(0.1)
+    accepted, stop = [], threading.Event()
+
+    def serve():  # answers a TLS hello with plain HTTP: the handshake cannot succeed
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            accepted.append(1)
+            with conn:
+                conn.recv(1024)
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        with HarvestSession(FAST, sleep=lambda s: None) as s:
+            with pytest.raises(HarvestHTTPError, match="TLS failed.*after 1 attempts"):
+                s.get(f"https://127.0.0.1:{listener.getsockname()[1]}/")
+    finally:
+        stop.set()
+        thread.join(2)
+        listener.close()
+    assert accepted == [1]

@@ -8,11 +8,12 @@ from fake_servers import ckan_package
 from rdflib import RDF
 
 from catalogue.dcat import DCAT
+from catalogue.hdruk import schema_version
 from catalogue.rdf_io import parse_rdf
 from harvesters.ckan_map import transform_package
 from harvesters.contract import RecordError
 from harvesters.dcat import dataset_payload, transform_dcat
-from harvesters.hdruk_map import schema_version, transform_hdruk
+from harvesters.hdruk import transform_hdruk
 
 HDRUK = Path(__file__).resolve().parents[2] / "shared" / "reference" / "hdruk-schema"
 
@@ -77,7 +78,9 @@ def test_ckan_minimal_package_leaves_gaps_for_validation_to_flag():
     t = transform_package({"id": "abc", "name": "Some_Name", "title": "", "isopen": False})
     assert t.record == {"identifier": "some_name"}
     t = transform_package({"id": "x", "spatial": '{"type": "Point", "coordinates": [0, 51]}'})
-    assert any("GeoJSON" in u for u in t.unmapped)
+    assert any("GeoJSON" in u for u in t.unmapped) and "coverage" not in t.record
+    t = transform_package({"id": "x", "extras": [{"key": "spatial", "value": "Scotland"}]})
+    assert t.record["coverage"] == {"nations": ["Scotland"]} and not t.unmapped
 
 
 @pytest.mark.parametrize("bad", [None, [], "text", {"title": "no id or name"}])
@@ -256,7 +259,8 @@ HDRUK_40 = {
 HDRUK_TABLE = [
     (HDRUK_21, "2.1.x", {
         "identifier": "2-1-pid", "publisher": "public-health-scotland", "creator": ["public-health-scotland"],
-        "owner": {"organisation": "nhs-national-services-scotland"},  # the data controller owns the data
+        "owner": {"organisation": "public-health-scotland",  # the custodian, and the controller when different
+                  "team": "Data controller: NHS National Services Scotland"},
         "keyword": ["cancer", "registry", "incidence"], "updateFrequency": "freq:quarterly",
         "coverage": {"temporalStart": "1958-01-01", "nations": ["Scotland"], "recordCount": 5000},
         "access": {"leadTime": "2-6 MONTHS"},

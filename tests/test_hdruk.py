@@ -50,30 +50,46 @@ V4 = {
 
 
 @pytest.mark.parametrize("doc, version, expected", [
-    (V2, "2.1", {"identifier": "https-web-www-healthdatagateway-org-dataset-a7ddefbd-31d9-4703-a738-256e4689f76a",
-                 "publisher": "sail-databank", "updateFrequency": "freq:monthly", "modified": "2023-06-30",
-                 "keyword": ["demographics", "registration", "Wales"],
-                 "coverage": {"temporalStart": "1990-01-01", "nations": ["Wales"]},
-                 "access": {"routes": [{"type": "tre", "name": "SAIL Gateway, a trusted research environment."}],
-                            "applicationUrl": "https://saildatabank.com/application-process", "leadTime": "2-6 MONTHS"},
-                 "linkage": {"linkedDatasets": [{"title": "Patient Episode Database for Wales"}]},
-                 "provenance": {"collectionMethod": "PRIMARY CARE", "standards": ["NHS DATA DICTIONARY"]}}),
-    (EXAMPLE_V3, "3.0", {"publisher": "health-data-research-uk", "updateFrequency": "freq:continuous",
-                         "contactPoint": {"contactName": "Health Data Research UK", "email": "gateway@hdruk.ac.uk"},
-                         "coverage": {"temporalStart": "2024-10-24", "recordCount": 1000, "population": "Persons",
-                                      "nations": ["England", "Wales", "Scotland", "Northern Ireland"]}}),
-    (V4, "4.0", {"identifier": "0f0d4ab8-5f28-4c71-9dd2-1e5d8b7f2e10", "publisher": "public-health-scotland",
-                 "updateFrequency": "freq:quarterly", "owner": {"organisation": "public-health-scotland"},
-                 "coverage": {"temporalStart": "1997-04-01", "nations": ["Scotland"], "recordCount": 5500000},
-                 "access": {"routes": [{"type": "tre", "name": "TRE/SDE"}],
-                            "applicationUrl": "https://www.isdscotland.org/edris", "leadTime": "2-6 months"}}),
+    (V2, "2.1.x", {"identifier": "https-web.www.healthdatagateway.org-dataset-a7ddefbd-31d9-4703-a738-256e4689f76a",
+                   "publisher": "sail-databank", "updateFrequency": "freq:monthly", "modified": "2023-06-30",
+                   "keyword": ["demographics", "registration", "Wales"], "supportInbox": "sail@example.org",
+                   "coverage": {"temporalStart": "1990-01-01", "nations": ["Wales"]},
+                   # 2.1 has no access category, so no route is made up from the service's free text
+                   "access": {"applicationUrl": "https://saildatabank.com/application-process",
+                              "leadTime": "2-6 MONTHS"},
+                   "accessRights": "INTERNAL", "securityClassification": "OFFICIAL", "theme": ["Health"],
+                   "linkage": {"linkedDatasets": [{"title": "Patient Episode Database for Wales"}]},
+                   "provenance": {"collectionMethod": "PRIMARY CARE", "standards": ["NHS DATA DICTIONARY"]}}),
+    (EXAMPLE_V3, "3.0.x", {"identifier": "north-west-london-covid-19-patient-level-situation-report",  # none given
+                           "publisher": "health-data-research-uk", "updateFrequency": "freq:continuous",
+                           "contactPoint": {"contactName": "Health Data Research UK", "email": "gateway@hdruk.ac.uk"},
+                           "coverage": {"temporalStart": "2024-10-24", "recordCount": 1000,
+                                        "nations": ["England", "Wales", "Scotland", "Northern Ireland"]}}),
+    (V4, "4.0.x", {"identifier": "0f0d4ab8-5f28-4c71-9dd2-1e5d8b7f2e10", "publisher": "public-health-scotland",
+                   "updateFrequency": "freq:quarterly", "owner": {"organisation": "public-health-scotland"},
+                   "alternativeTitle": ["SMR01"], "accessRights": "INTERNAL",  # from the TRE/SDE category
+                   "coverage": {"temporalStart": "1997-04-01", "nations": ["Scotland"], "recordCount": 5500000},
+                   "access": {"routes": [{"type": "tre", "name": "Scottish National Safe Haven"}],
+                              "applicationUrl": "https://www.isdscotland.org/edris", "leadTime": "2-6 months"}}),
 ])
 def test_mapping_table(doc, version, expected):
-    result = from_hdruk(copy.deepcopy(doc))
+    result = from_hdruk(copy.deepcopy(doc), fill_defaults=True)  # as uploads convert
     assert result.schema_version == version
     for key, value in expected.items():
         assert result.record[key] == value, key
     assert validate(result.record).valid, validate(result.record).to_dict()
+
+
+def test_fill_defaults_only_adds_what_is_missing_and_says_so():
+    plain = from_hdruk(copy.deepcopy(V2))  # as harvests map: gaps left for validation to flag
+    filled = from_hdruk(copy.deepcopy(V2), fill_defaults=True)
+    assert plain.assumed == [] and not validate(plain.record).valid
+    assert {k: v for k, v in filled.record.items() if k in plain.record} == plain.record
+    added = set(filled.record) - set(plain.record)
+    assert added == {"accessRights", "securityClassification", "licence", "theme"}
+    assert all(any(a.startswith(f"{name} set to") for a in filled.assumed) for name in added)
+    v4 = from_hdruk(copy.deepcopy(V4), fill_defaults=True)  # accessRights came from the document: not assumed
+    assert v4.record["accessRights"] == "INTERNAL" and not any(a.startswith("accessRights") for a in v4.assumed)
 
 
 def test_structural_metadata_becomes_variables_with_linkage_hints():
@@ -81,19 +97,27 @@ def test_structural_metadata_becomes_variables_with_linkage_hints():
     assert [v["name"] for v in v2] == ["WDSD_AR_PERS.ALF_PE", "WDSD_AR_PERS.WOB", "WDSD_AR_ADD.LSOA2011_CD"]
     assert v2[0] == {"name": "WDSD_AR_PERS.ALF_PE", "description": "Anonymised linking field", "dataType": "integer",
                      "sensitivity": "personal"}
-    v4 = from_hdruk(V4).record["variables"]
-    assert v4[0]["name"] == "CHI" and v4[0]["linkageRole"] == "chi-number" and v4[0]["dataType"] == "string"
+    assert "linkageRole" not in from_hdruk(V4).record["variables"][0]  # a guess: only when filling defaults
+    filled = from_hdruk(V4, fill_defaults=True)
+    v4 = filled.record["variables"]
+    assert v4[0]["name"] == "SMR01.CHI" and v4[0]["linkageRole"] == "chi-number" and v4[0]["dataType"] == "string"
+    assert "linkageRole" not in v4[1]
+    assert "linkageRole guessed from column names: SMR01.CHI as chi-number" in filled.assumed
 
 
 def test_unmapped_and_assumed_fields_are_reported():
-    result = from_hdruk(EXAMPLE_V3)
-    assert "demographicFrequency.age" in result.unmapped
-    assert "enrichmentAndLinkage.publicationAboutDataset" in result.unmapped
-    assert any("accessRights" in a for a in result.assumed)
+    result = from_hdruk(EXAMPLE_V3, fill_defaults=True)
+    assert "demographicFrequency" in result.unmapped
+    assert "accessibility.access.accessRights (text, not a URL)" in result.unmapped  # "In Progress"
+    assert "https://doi.org/10.1093/ije/dyab028" in result.record["relatedResource"]  # publicationAboutDataset
+    assert any(a.startswith("accessRights set to INTERNAL") for a in result.assumed)
+    assert any(a.startswith("identifier set to") for a in result.assumed)
 
 
 def test_publisher_can_be_imposed_and_empty_docs_do_not_raise():
-    assert from_hdruk(V4, publisher="nhs-england").record["publisher"] == "nhs-england"
-    empty = from_hdruk({"summary": {}})
-    assert empty.record["title"] == "Untitled HDR UK dataset"
-    assert not validate(empty.record).valid  # no contact email: flagged, not dropped
+    imposed = from_hdruk(V4, publisher="nhs-england").record
+    assert imposed["publisher"] == "nhs-england" and imposed["creator"] == ["nhs-england"]
+    assert imposed["owner"] == {"organisation": "public-health-scotland"}  # the custodian still owns the data
+    empty = from_hdruk({"summary": {}}, fill_defaults=True)
+    assert "title" not in empty.record  # no placeholder title: the uploader is told it is missing
+    assert not validate(empty.record).valid  # flagged, not dropped

@@ -283,7 +283,7 @@ def test_hdruk_upload_is_converted_and_reported(client, tokens, writable_app):
     resp = client.post("/api/uploads?dry_run=true", data=json.dumps(doc), headers=headers(tokens["right publisher"]))
     assert resp.status_code == 200
     result = resp.get_json()["results"][0]
-    assert result["converted_from"] == "HDR UK dataset schema 4.0"
+    assert result["converted_from"] == "HDR UK dataset schema 4.0.x"
     assert result["publisher"] == DFE  # the uploader's organisation
     assert any("securityClassification" in u for u in result["unmapped"])
     assert result["issues"][0]["message"].startswith("Converted from HDR UK dataset schema 4.0.")

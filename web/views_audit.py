@@ -14,8 +14,8 @@ from catalogue.audit_config import AuditConfig
 from catalogue.audit_service import audit_catalogue
 from catalogue.audit_store import AuditSnapshots
 from catalogue.audit_summary import METRIC_LABELS, METRIC_PHRASES, METRICS, AuditRun
-from catalogue.audit_tables import (Table, hdruk_mapping_table, mqa_points_table, run_tables, snapshots_table, to_csv,
-                                    trend_table)
+from catalogue.audit_tables import (Table, hdruk_mapping_table, mqa_points_table, records_table, run_tables,
+                                    snapshots_table, to_csv, trend_table)
 
 from .auth import role_required
 from .common import catalogue, not_found, respond
@@ -130,7 +130,7 @@ def dashboard():
     as_json = request.path.endswith(".json")
     run = cache().get(as_of())
     cfg = config()
-    tables = run_tables(run)
+    tables = run_tables(run, only=("summary", "fields", "gaps", "medallions", "publishers", "heatmap"))
     key = request.args.get("sort", "name")
     descending = request.args.get("order", "asc") == "desc"
     tables["publishers"] = tables["publishers"].sorted_by(key, descending)
@@ -140,8 +140,8 @@ def dashboard():
             "catalogue": run.catalogue.to_dict(), "sort": {"key": key, "order": "desc" if descending else "asc"},
             "snapshots": [s.to_dict() for s in snapshots().list()],
             "snapshot_taken": request.args.get("snapshot", type=int),
-            "tables": {n: t.to_dict() for n, t in tables.items() if n not in ("records", "fixes")},
-            "downloads": _links("/audit", [*tables, "snapshots"])}
+            "tables": {n: t.to_dict() for n, t in tables.items()},
+            "downloads": _links("/audit", [*tables, "records", "fixes", "snapshots"])}
     if as_json:
         return respond("", data, True)
     heat = tables["heatmap"]
@@ -172,7 +172,7 @@ def table_download(name: str):
     elif table_name == "snapshots":
         table = snapshots_table(snapshots().list())
     else:
-        table = run_tables(cache().get(as_of())).get(table_name)
+        table = run_tables(cache().get(as_of()), only=(table_name,)).get(table_name)
     if table is None:
         not_found(f"There is no audit table called '{table_name}'.")
     return download(table, fmt, f"audit-{table_name}")
@@ -187,7 +187,7 @@ def _publisher_or_404(ident: str) -> dict:
 
 
 def _record_details(run: AuditRun, publisher: str, limit: int | None) -> list[dict]:
-    order = [r["id"] for r in run_tables(run, publisher)["records"].rows]
+    order = [r["id"] for r in records_table(run, publisher).rows]
     by_id = {a.id: a for a in run.records}
     out = []
     for ident in order[:limit]:
@@ -207,14 +207,13 @@ def publisher(name: str):
     run = cache().get(as_of(), ident)
     cfg = config()
     group = run.publisher(ident)
-    tables = run_tables(run, ident)
+    tables = run_tables(run, ident, only=("summary", "fields", "gaps", "medallions", "records"))
     trend, trend_svg = _trend_data(ident)
     tables["trend"] = trend
     data = {"publisher": pub, "as_of": run.as_of.isoformat(), "method": run.method, **_headline(cfg),
-            "summary": group.to_dict(),
-            "tables": {n: t.to_dict() for n, t in tables.items() if n != "fixes"},
+            "summary": group.to_dict(), "tables": {n: t.to_dict() for n, t in tables.items()},
             "worst": _record_details(run, ident, WORST_IN_DETAIL),
-            "downloads": _links(f"/audit/publishers/{ident}", tables)}
+            "downloads": _links(f"/audit/publishers/{ident}", [*tables, "fixes"])}
     if fmt == "json":
         return respond("", data, True)
     data.update(charts={"trend": Markup(trend_svg)}, gap_labels={g["id"]: g["label"] for g in cfg.gaps})
@@ -236,7 +235,7 @@ def publisher_download(ident: str, name: str):
     table_name = "fixes" if table_name == "fix" else table_name
     if fmt not in FORMATS:
         not_found(f"Audit tables are downloads: add .csv or .json to '{name}'.")
-    table = _trend_data(ident)[0] if table_name == "trend" else run_tables(run, ident).get(table_name)
+    table = _trend_data(ident)[0] if table_name == "trend" else run_tables(run, ident, (table_name,)).get(table_name)
     if table is None:
         not_found(f"There is no audit table called '{table_name}'.")
     return download(table, fmt, f"audit-{ident}-{table_name}")

@@ -1,4 +1,5 @@
-"""Small pure helpers shared by the transforms: slugs, dates, nations, frequencies, media types, themes."""
+"""Pure source -> record helpers shared by every mapping (upload and harvest): slugs, dates, nations, frequencies,
+media types, themes."""
 from __future__ import annotations
 
 import re
