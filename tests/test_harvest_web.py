@@ -77,3 +77,17 @@ def test_no_page_or_json_shows_the_token(harvested, login):
         resp = client.get(path)
         assert resp.status_code == 200, path
         assert TOKEN not in resp.get_data(as_text=True), path
+
+
+def test_dataset_page_says_where_a_harvested_record_came_from(harvested):
+    app, result = harvested
+    client = app.test_client()
+    data = client.get("/search.json?page_size=50").get_json()
+    store = app.extensions["catalogue"].store
+    harvested_ids = [d.id for d in store.datasets() if client.get(f"/datasets/{d.id}.json").get_json()["harvested_from"]]
+    assert len(harvested_ids) == 3 and data["total"] >= 3
+    one = client.get(f"/datasets/{harvested_ids[0]}.json").get_json()["harvested_from"][0]
+    assert one["source"] == "portal" and one["run_id"] == result.run.id and one["remote_id"]
+    html = client.get(f"/datasets/{harvested_ids[0]}").get_data(as_text=True)
+    assert "Harvested from source <code>portal</code>" in html
+    assert client.get("/datasets/dfe-national-pupil-database.json").get_json()["harvested_from"] == []

@@ -35,7 +35,17 @@ def dataset_view_data(dataset) -> dict:
     })
     user = current_user()
     data["can_edit"] = bool(user and user.can_write(dataset.publisher))
+    data["harvested_from"] = _harvest_repo().provenance(dataset.id)
     return data
+
+
+def _harvest_repo():
+    from catalogue.harvest_store import HarvestRepository
+
+    ext = current_app.extensions
+    if "harvest_repo" not in ext:
+        ext["harvest_repo"] = HarvestRepository(catalogue().store)
+    return ext["harvest_repo"]
 
 
 @bp.route("/datasets/<name>")
