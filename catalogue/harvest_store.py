@@ -6,7 +6,7 @@ Credentials are never stored: a source keeps only the NAME of the environment va
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text, delete, func, insert, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -15,6 +15,10 @@ from .store import Base, DatasetRow, Store
 
 SOURCE_TYPES = ("ckan", "dcat", "hdruk")
 RUNNING, COMPLETE, PARTIAL, FAILED = "running", "complete", "partial", "failed"
+
+
+class RunInProgress(Exception):
+    """Another run of the same source has not finished."""
 ACTIONS = ("created", "updated", "unchanged", "withdrawn", "failed", "duplicate", "skipped")
 
 
@@ -190,9 +194,18 @@ class HarvestRepository:
             return s.execute(delete(SourceRow).where(SourceRow.name == name)).rowcount > 0
 
     # runs
-    def start_run(self, source: str, mode: str) -> int:
+    def start_run(self, source: str, mode: str, stale_after: timedelta = timedelta(hours=6)) -> int:
+        """Record a new run. Refuses while another run of the source is in progress; a run left
+        'running' for longer than `stale_after` (its process died) is marked failed first."""
+        now = _now()
         with Session(self.engine) as s, s.begin():
-            row = RunRow(source=source, mode=mode, status=RUNNING, started_at=_now(), totals={})
+            for other in s.scalars(select(RunRow).where(RunRow.source == source, RunRow.status == RUNNING)):
+                if now - _utc(other.started_at) < stale_after:
+                    raise RunInProgress(f"{source}: run {other.id} started at "
+                                        f"{_utc(other.started_at):%Y-%m-%d %H:%M} UTC is still in progress")
+                other.status, other.finished_at = FAILED, now
+                other.error = "abandoned: the process running it stopped before it finished"
+            row = RunRow(source=source, mode=mode, status=RUNNING, started_at=now, totals={})
             s.add(row)
             s.flush()
             return row.id

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from catalogue.harvest_store import SOURCE_TYPES, HarvestRepository, Source
+from catalogue.harvest_store import SOURCE_TYPES, HarvestRepository, RunInProgress, Source
 from catalogue.mapping import SLUG_PATTERN
 
 from .http import HttpConfig
@@ -180,7 +180,10 @@ def harvest(obj, name, full, as_json, timeout, retries):
                    f"{_summary(data['totals'])}", err=True)
 
     http = HttpConfig(read_timeout=timeout, retries=retries)
-    result = run_harvest(obj.catalogue, repo, source, full=full, http=http, progress=progress)
+    try:
+        result = run_harvest(obj.catalogue, repo, source, full=full, http=http, progress=progress)
+    except RunInProgress as exc:
+        raise click.ClickException(f"{exc}; try again when it has finished") from None
     run = result.run
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2))

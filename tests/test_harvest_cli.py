@@ -97,3 +97,22 @@ def test_the_token_never_reaches_the_terminal(cli, fake_ckan):
     listed = cli("sources", "list", "--json")
     for out in (result.output, as_json.output, listed.output):
         assert TOKEN not in out
+
+
+def test_a_second_run_of_the_same_source_is_refused_while_one_is_in_progress(cli, fake_ckan, empty_catalogue):
+    from datetime import timedelta
+
+    from catalogue.harvest_store import FAILED, HarvestRepository, RunInProgress
+
+    fake = fake_ckan([ckan_package(0)])
+    cli("sources", "add", "portal", "--type", "ckan", "--url", fake.url)
+    repo = HarvestRepository(empty_catalogue.store)
+    running = repo.start_run("portal", "full")  # as if another process were harvesting now
+    busy = cli("harvest", "portal")
+    assert busy.exit_code == 1
+    assert f"portal: run {running} started at" in busy.output and "still in progress" in busy.output
+    with pytest.raises(RunInProgress):
+        repo.start_run("portal", "full")
+    # a run left 'running' by a process that died is marked failed once it is old enough
+    repo.start_run("portal", "full", stale_after=timedelta(0))
+    assert repo.run(running).status == FAILED and "abandoned" in repo.run(running).error
