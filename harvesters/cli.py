@@ -148,6 +148,8 @@ def _summary(totals: dict) -> str:
 @click.command()
 @click.argument("name")
 @click.option("--full", is_flag=True, help="Re-read everything, not only what changed since the last complete run.")
+@click.option("--allow-empty", is_flag=True,
+              help="Accept a listing with no datasets at all and withdraw what this source harvested before.")
 @click.option("--json", "as_json", is_flag=True, help="Print the run (totals and outcomes) as one JSON object.")
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=HttpConfig.read_timeout, show_default=True,
               help="Seconds to wait for the source to answer (each request).")
@@ -155,7 +157,7 @@ def _summary(totals: dict) -> str:
               help="Extra attempts after a 429/5xx answer or a connection error, with exponential backoff.")
 @click.pass_obj
 @_guard
-def harvest(obj, name, full, as_json, timeout, retries):
+def harvest(obj, name, full, as_json, timeout, retries, allow_empty):
     """Harvest one source through the normal write path and record the run.
 
     Progress goes to stderr. Exit status: 0 when the run completed, 1 when it failed (nothing withdrawn),
@@ -181,7 +183,8 @@ def harvest(obj, name, full, as_json, timeout, retries):
 
     http = HttpConfig(read_timeout=timeout, retries=retries)
     try:
-        result = run_harvest(obj.catalogue, repo, source, full=full, http=http, progress=progress)
+        result = run_harvest(obj.catalogue, repo, source, full=full, http=http, progress=progress,
+                             allow_empty=allow_empty)
     except RunInProgress as exc:
         raise click.ClickException(f"{exc}; try again when it has finished") from None
     run = result.run

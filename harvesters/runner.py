@@ -103,7 +103,8 @@ class _State:
 
 
 def harvest(catalogue: Catalogue, repo: HarvestRepository, source: Source, *, full: bool = False,
-            http: HttpConfig | None = None, environ: dict | None = None, progress: Progress | None = None) -> RunResult:
+            http: HttpConfig | None = None, environ: dict | None = None, progress: Progress | None = None,
+            allow_empty: bool = False) -> RunResult:
     """Run one harvest of `source` and record it. Never raises for source or record problems: see the run status."""
     environ = os.environ if environ is None else environ
     started = time.monotonic()
@@ -136,6 +137,9 @@ def harvest(catalogue: Catalogue, repo: HarvestRepository, source: Source, *, fu
             status, error = PARTIAL, listing.note or "the source's listing was incomplete; nothing withdrawn"
         elif st.record_failures:
             status, error = PARTIAL, f"{st.record_failures} record(s) failed; nothing withdrawn"
+        elif _listed_nothing(st, listing) and not allow_empty and any(o.dataset_id for o in st.objects.values()):
+            status, error = PARTIAL, ("the source listed no datasets at all, so nothing was withdrawn; if it really "
+                                      "is empty now, run again with --allow-empty")
         else:
             _withdraw_gone(st, listing)
         if status != COMPLETE:
@@ -330,6 +334,11 @@ def _store(st: _State, pending: list[tuple]) -> None:
                                                   row["payload_hash"], row["remote_modified"], row["remote_version"],
                                                   row["transform_version"], row["revision"])
     st.repo.drop_links(st.source.name, [r["remote_id"] for r in rows])
+
+
+def _listed_nothing(st: _State, listing) -> bool:
+    """True when a 'complete' listing had no datasets at all: more often an outage than a real emptying."""
+    return not st.seen and not st.absent and not listing.ids and not listing.names
 
 
 def _withdraw_gone(st: _State, listing) -> None:

@@ -297,3 +297,22 @@ def test_raw_payload_is_kept_for_provenance(empty_catalogue, fake_ckan):
     assert cat.store.revisions("ds-0001")[0].author == "harvest:portal"
     # new organisations become publishers with their CKAN titles
     assert cat.store.publisher("peer-org-a")["name"] == "Peer Org A"
+
+
+def test_an_empty_listing_withdraws_nothing_unless_allowed(empty_catalogue, fake_ckan):
+    from harvesters.runner import harvest
+
+    cat = empty_catalogue
+    fake = ckan(fake_ckan, cat, n=3)
+    assert run(cat, "portal").run.status == "complete"
+    for pkg in fake.packages.values():
+        pkg["state"] = "deleted"  # the portal suddenly lists nothing: more often an outage than real
+    empty = run(cat, "portal", full=True)
+    assert empty.run.status == "partial" and "listed no datasets" in empty.run.error
+    assert [d.status for d in cat.store.datasets(status=None)] == [PUBLISHED] * 3
+    repo = HarvestRepository(cat.store)
+    from harvest_helpers import FAST
+
+    allowed = harvest(cat, repo, repo.source("portal"), full=True, http=FAST, environ={}, allow_empty=True)
+    assert allowed.run.status == "complete"
+    assert [d.status for d in cat.store.datasets(status=None)] == [WITHDRAWN] * 3
