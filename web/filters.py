@@ -13,7 +13,9 @@ LINKAGE_LABELS = {
     "national-insurance-number": "National Insurance number", "pupil-matching-reference": "Pupil Matching Reference",
     "unique-pupil-number": "Unique Pupil Number", "unique-learner-number": "Unique Learner Number", "uprn": "UPRN",
     "postcode": "Postcode", "date-of-birth": "Date of birth", "name": "Name", "sex": "Sex", "address": "Address",
-    "pnc-id": "PNC ID", "company-number": "Company number", "other-identifier": "Other identifier",
+    "pnc-id": "PNC ID", "company-number": "Company number", "tre-linkage-key": "TRE linkage key",
+    "area-code": "Area code (LSOA, data zone)", "organisation-code": "Organisation or site code",
+    "other-identifier": "Other identifier",
 }
 BAND_COLOURS = {"ready": "green", "partial": "blue", "limited": "yellow", "not-ready": "red"}
 
