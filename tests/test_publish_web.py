@@ -25,9 +25,13 @@ def test_login_rejects_bad_password_and_protects_pages(writable_app):
     assert client.post("/login", data={"email": "p@example.org", "password": TEST_PASSWORD}).status_code == 400
     resp = client.post("/publish/upload", data={"csrf_token": csrf_token(client)})
     assert resp.status_code == 401
-    resp = client.post("/login?next=//evil.example.org/", data={"email": "p@example.org", "password": TEST_PASSWORD,
-                                                                "csrf_token": csrf_token(client)})
-    assert resp.status_code == 302 and resp.headers["Location"] == "/"
+    for target in ("//evil.example.org/", "/\\evil.example.org", "https://evil.example.org/"):
+        resp = client.post("/login", query_string={"next": target},
+                           data={"email": "p@example.org", "password": TEST_PASSWORD, "csrf_token": csrf_token(client)})
+        assert resp.status_code == 302 and resp.headers["Location"] == "/", target
+    resp = client.post("/login", query_string={"next": "/publish"},
+                       data={"email": "p@example.org", "password": TEST_PASSWORD, "csrf_token": csrf_token(client)})
+    assert resp.headers["Location"] == "/publish"
 
 
 def test_how_to_publish_page_documents_both_routes(writable_app):

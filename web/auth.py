@@ -54,7 +54,8 @@ def role_required(*roles: str):
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and not urlparse(target).netloc:
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target \
+            and not urlparse(target).netloc:
         return target
     return "/"
 
