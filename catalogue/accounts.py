@@ -6,9 +6,9 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, select
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, delete, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -16,6 +16,7 @@ from .store import Base, Store
 
 ROLES = ("publisher", "steward", "admin")
 MIN_PASSWORD = 10
+MAX_FAILURES, LOCKOUT = 5, timedelta(minutes=15)  # sign-in throttling per email address
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -43,6 +44,13 @@ class TokenRow(Base):
     role: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class FailureRow(Base):
+    __tablename__ = "login_failures"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    email: Mapped[str] = mapped_column(String(200), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 @dataclass(frozen=True)
@@ -79,7 +87,7 @@ class Accounts:
 
     def __init__(self, store: Store):
         self.store = store
-        Base.metadata.create_all(store.engine, tables=[UserRow.__table__, TokenRow.__table__])
+        Base.metadata.create_all(store.engine, tables=[UserRow.__table__, TokenRow.__table__, FailureRow.__table__])
 
     def create_user(self, email: str, *, role: str, password: str, publisher: str = "") -> Principal:
         email = email.strip().lower()
@@ -123,6 +131,23 @@ class Accounts:
             if user.disabled or not check_password_hash(user.password_hash, password or ""):
                 return None
             return Principal(user.email, user.role, user.publisher)
+
+    def locked_out(self, email: str) -> bool:
+        """Too many failed sign-ins for this address recently."""
+        since = _now() - LOCKOUT
+        with Session(self.store.engine) as s:
+            count = s.scalar(select(func.count()).select_from(FailureRow)
+                             .where(FailureRow.email == (email or "").strip().lower(), FailureRow.at > since))
+            return (count or 0) >= MAX_FAILURES
+
+    def record_failure(self, email: str) -> None:
+        with Session(self.store.engine) as s, s.begin():
+            s.execute(delete(FailureRow).where(FailureRow.at < _now() - LOCKOUT))
+            s.add(FailureRow(email=(email or "").strip().lower()[:200], at=_now()))
+
+    def clear_failures(self, email: str) -> None:
+        with Session(self.store.engine) as s, s.begin():
+            s.execute(delete(FailureRow).where(FailureRow.email == email))
 
     def principal(self, email: str) -> Principal | None:
         with Session(self.store.engine) as s:

@@ -167,3 +167,19 @@ def test_twenty_parallel_uploads_against_a_running_server(writable_app, api_toke
         assert [r.number for r in store.revisions(ds.id)] == [1]
     assert writable_app.extensions["catalogue"].search(__import__("catalogue.search", fromlist=["SearchQuery"])
                                                        .SearchQuery(text="parallel", page_size=50)).total == 20
+
+
+def test_repeated_failed_sign_ins_are_throttled(writable_app):
+    client = writable_app.test_client()
+    writable_app.extensions["accounts"].create_user("t@example.org", role="publisher", publisher=DFE,
+                                                    password=TEST_PASSWORD)
+    for _ in range(5):
+        resp = client.post("/login", data={"email": "t@example.org", "password": "not the password",
+                                           "csrf_token": csrf_token(client)})
+        assert resp.status_code == 401
+    resp = client.post("/login", data={"email": "T@example.org", "password": TEST_PASSWORD,
+                                       "csrf_token": csrf_token(client)})
+    assert resp.status_code == 429 and "Too many failed attempts" in resp.get_data(as_text=True)
+    other = client.post("/login", data={"email": "other@example.org", "password": "x" * 12,
+                                        "csrf_token": csrf_token(client)})
+    assert other.status_code == 401  # other addresses are not affected

@@ -62,16 +62,21 @@ def _safe_next(target: str | None) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    error = ""
+    error, status = "", 200
     if request.method == "POST":
-        user = accounts().authenticate(request.form.get("email", ""), request.form.get("password", ""))
-        if user is not None:
-            session.clear()
-            session["email"] = user.email
-            session.permanent = True
-            return redirect(_safe_next(request.args.get("next")))
-        error = "The email address or password is not right, or the account is disabled."
-    status = 401 if error else 200
+        email = request.form.get("email", "")
+        if accounts().locked_out(email):
+            error, status = "Too many failed attempts to sign in. Wait 15 minutes and try again.", 429
+        else:
+            user = accounts().authenticate(email, request.form.get("password", ""))
+            if user is not None:
+                accounts().clear_failures(user.email)
+                session.clear()
+                session["email"] = user.email
+                session.permanent = True
+                return redirect(_safe_next(request.args.get("next")))
+            accounts().record_failure(email)
+            error, status = "The email address or password is not right, or the account is disabled.", 401
     return render_template("login.html", error=error, email=request.form.get("email", ""),
                            next=request.args.get("next", "")), status
 
