@@ -6,6 +6,8 @@ import os
 import secrets
 from pathlib import Path
 
+from functools import wraps
+
 import click
 
 from .accounts import ROLES, AccountError, Accounts
@@ -13,6 +15,17 @@ from .accounts import ROLES, AccountError, Accounts
 
 def _accounts(ctx: click.Context) -> Accounts:
     return Accounts(ctx.obj.catalogue.store)
+
+
+def _plain_errors(fn):
+    """An AccountError becomes a one-line error, not a traceback."""
+    @wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except AccountError as exc:
+            raise click.ClickException(str(exc)) from None
+    return wrapper
 
 
 @click.group()
@@ -26,6 +39,7 @@ def users():
 @click.option("--publisher", default="", help="Organisation id (required for the publisher role).")
 @click.option("--password-env", metavar="VAR", help="Read the password from this environment variable.")
 @click.pass_context
+@_plain_errors
 def users_create(ctx, email, role, publisher, password_env):
     """Create a user. Asks for the password unless --password-env names a variable holding it.
 
@@ -40,10 +54,7 @@ def users_create(ctx, email, role, publisher, password_env):
             raise click.ClickException(f"the environment variable {password_env} is empty or not set")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    try:
-        user = _accounts(ctx).create_user(email, role=role, password=password, publisher=publisher)
-    except AccountError as exc:
-        raise click.ClickException(str(exc)) from None
+    user = _accounts(ctx).create_user(email, role=role, password=password, publisher=publisher)
     click.echo(f"Created {user.role} {user.email}" + (f" for {user.publisher}" if user.publisher else ""))
 
 
@@ -64,12 +75,10 @@ def users_list(ctx, as_json):
 @users.command("disable")
 @click.argument("email")
 @click.pass_context
+@_plain_errors
 def users_disable(ctx, email):
     """Disable a user and revoke their API tokens (nothing is deleted)."""
-    try:
-        _accounts(ctx).disable_user(email)
-    except AccountError as exc:
-        raise click.ClickException(str(exc)) from None
+    _accounts(ctx).disable_user(email)
     click.echo(f"Disabled {email} and revoked their tokens.")
 
 
@@ -81,16 +90,14 @@ def tokens():
 @tokens.command("create")
 @click.argument("email")
 @click.pass_context
+@_plain_errors
 def tokens_create(ctx, email):
     """Create an API token for a user; it has the user's role and organisation.
 
     The token is printed once, alone on the last line; only its hash is stored.
     Use it as 'Authorization: Bearer <token>'.
     """
-    try:
-        token_id, token = _accounts(ctx).create_token(email)
-    except AccountError as exc:
-        raise click.ClickException(str(exc)) from None
+    token_id, token = _accounts(ctx).create_token(email)
     click.echo(f"Token {token_id} for {email}. Keep it secret; it will not be shown again:")
     click.echo(token)
 
@@ -107,12 +114,10 @@ def tokens_list(ctx, email):
 @tokens.command("revoke")
 @click.argument("token_id")
 @click.pass_context
+@_plain_errors
 def tokens_revoke(ctx, token_id):
     """Revoke an API token by its id (tok_...)."""
-    try:
-        _accounts(ctx).revoke_token(token_id)
-    except AccountError as exc:
-        raise click.ClickException(str(exc)) from None
+    _accounts(ctx).revoke_token(token_id)
     click.echo(f"Revoked {token_id}.")
 
 

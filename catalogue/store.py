@@ -181,12 +181,6 @@ class Store:
                 .order_by(DatasetRow.seq)
             return [tuple(row) for row in s.execute(q)]
 
-    def changed_since(self, seq: int) -> list[Dataset]:
-        """Datasets (any status) whose last change came after revision `seq`."""
-        with Session(self.engine) as s:
-            rows = s.scalars(select(DatasetRow).where(DatasetRow.seq > seq).order_by(DatasetRow.seq))
-            return [Dataset.from_row(r) for r in rows]
-
     def put(self, record: dict, report: dict, *, author: str, route: str, note: str = "") -> WriteResult:
         """Store a record as a new revision, unless it equals the current one."""
         return self.put_many([(record, report)], author=author, route=route, note=note)[0]

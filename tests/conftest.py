@@ -102,13 +102,18 @@ def seeded_catalogue(tmp_path_factory):
     cat.close()
 
 
-@pytest.fixture(scope="session")
-def app(seeded_catalogue):
+def make_app(cat):
+    """A test app around a catalogue."""
     from web import create_app
 
-    app = create_app(seeded_catalogue.settings, catalogue=seeded_catalogue)
+    app = create_app(cat.settings, catalogue=cat)
     app.config["TESTING"] = True
     return app
+
+
+@pytest.fixture(scope="session")
+def app(seeded_catalogue):
+    return make_app(seeded_catalogue)
 
 
 @pytest.fixture
@@ -118,11 +123,7 @@ def client(app):
 
 @pytest.fixture
 def writable_app(small_catalogue):
-    from web import create_app
-
-    app = create_app(small_catalogue.settings, catalogue=small_catalogue)
-    app.config["TESTING"] = True
-    return app
+    return make_app(small_catalogue)
 
 
 @pytest.fixture

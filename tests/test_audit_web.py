@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from conftest import csrf_token
+from conftest import csrf_token, make_app
 from audit_records import MINIMAL, PARTIAL
 
 pytestmark = pytest.mark.postgres
@@ -14,18 +14,10 @@ Q = "as_of=2024-06-30"
 TABLES = ["summary", "publishers", "fields", "gaps", "medallions", "heatmap", "records", "fixes", "trend", "snapshots"]
 
 
-def _app(cat):
-    from web import create_app
-
-    app = create_app(cat.settings, catalogue=cat)
-    app.config["TESTING"] = True
-    return app
-
-
 @pytest.fixture
 def audit_app(empty_catalogue):
     empty_catalogue.save_many([copy.deepcopy(MINIMAL), copy.deepcopy(PARTIAL)], author="t", route="t")
-    return _app(empty_catalogue)
+    return make_app(empty_catalogue)
 
 
 @pytest.fixture
@@ -187,7 +179,7 @@ def test_method_page_is_public_and_documents_the_mapping(audit_app):
 
 
 def test_empty_catalogue_gives_a_sensible_page(empty_catalogue, login):
-    client = _app(empty_catalogue).test_client()
+    client = make_app(empty_catalogue).test_client()
     login(client, role="steward")
     resp = client.get("/audit")
     assert resp.status_code == 200

@@ -53,14 +53,16 @@ def test_withdraw_is_soft_and_recorded(store, example_record):
     assert republished.action == "updated" and store.get(example_record["identifier"]).status == PUBLISHED
 
 
-def test_changed_since_follows_the_revision_counter(store, seed_records):
+def test_change_marks_follow_the_revision_counter(store, seed_records):
     for rec in seed_records[:3]:
         store.put(rec, {}, author="a", route="seed")
     mark = store.max_seq()
     store.put(dict(seed_records[1], title="Changed title"), {}, author="a", route="seed")
     store.withdraw(seed_records[2]["identifier"], reason="gone", author="a", route="seed")
-    assert [d.id for d in store.changed_since(mark)] == [seed_records[1]["identifier"], seed_records[2]["identifier"]]
-    assert store.changed_since(store.max_seq()) == []
+    assert [(i, status) for i, _, status in store.change_marks(mark)] == [
+        (seed_records[1]["identifier"], "published"), (seed_records[2]["identifier"], "withdrawn")]
+    assert [seq for _, seq, _ in store.change_marks(mark)] == [mark + 1, mark + 2]
+    assert store.change_marks(store.max_seq()) == []
 
 
 def test_publishers_upsert_and_counts(store, seed_records):

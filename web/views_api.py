@@ -59,7 +59,8 @@ def _save(record: dict, status_new: int = 201):
         ident = record.get("identifier")
         if not isinstance(ident, str) or not isinstance(pub, str) or not ident or not pub:
             return _error(422, "Unprocessable Entity", "A draft needs at least an identifier and a publisher.")
-        if catalogue().store.get(ident) is not None and catalogue().store.get(ident).status == "published":
+        existing = catalogue().store.get(ident)
+        if existing is not None and existing.status == "published":
             return _error(409, "Conflict", f"'{ident}' is already published; update it with PUT or PATCH.")
         draft = drafts().save(record, author=user.author)
         return jsonify({"ok": True, "draft": draft.to_dict()}), 200

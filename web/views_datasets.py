@@ -1,7 +1,7 @@
 """Dataset pages, their JSON twins and RDF exports; whole-catalogue RDF."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 
 from catalogue.dcat import catalogue_graph, record_to_graph
 from catalogue.history import diff
@@ -9,6 +9,7 @@ from catalogue.rdf_io import FORMATS, serialize
 from catalogue.schema import readiness_config
 from catalogue.service import dataset_summary
 
+from . import views_harvest
 from .auth import current_user
 from .common import catalogue, not_found, respond, split_ext
 
@@ -35,17 +36,8 @@ def dataset_view_data(dataset) -> dict:
     })
     user = current_user()
     data["can_edit"] = bool(user and user.can_write(dataset.publisher))
-    data["harvested_from"] = _harvest_repo().provenance(dataset.id)
+    data["harvested_from"] = views_harvest.repo().provenance(dataset.id)
     return data
-
-
-def _harvest_repo():
-    from catalogue.harvest_store import HarvestRepository
-
-    ext = current_app.extensions
-    if "harvest_repo" not in ext:
-        ext["harvest_repo"] = HarvestRepository(catalogue().store)
-    return ext["harvest_repo"]
 
 
 @bp.route("/datasets/<name>")
