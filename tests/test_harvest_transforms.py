@@ -15,7 +15,7 @@ from harvesters.contract import RecordError
 from harvesters.dcat import dataset_payload, transform_dcat
 from harvesters.hdruk import transform_hdruk
 
-HDRUK = Path(__file__).resolve().parents[2] / "shared" / "reference" / "hdruk-schema"
+HDRUK_EXAMPLE = Path(__file__).resolve().parent / "reference" / "hdruk-3.0.0-example.json"  # unchanged copy
 
 
 # ---------------------------------------------------------------- CKAN
@@ -187,7 +187,7 @@ def test_dcat_bad_payloads_are_record_errors(payload):
 # ---------------------------------------------------------------- HDR UK
 
 def _example() -> dict:
-    return json.loads((HDRUK / "3.0.0" / "example.json").read_text())
+    return json.loads(HDRUK_EXAMPLE.read_text())
 
 
 def test_hdruk_3_0_reference_example():
