@@ -35,6 +35,7 @@ class HdrukHarvester:
         self.item_url = str(source.options.get("item_url") or source.url.rstrip("/") + "/{id}")
         if "{id}" not in self.item_url:
             raise HarvestError(f"{source.name}: the item URL template must contain {{id}}")
+        session.trust(self.item_url.replace("{id}", "x"))  # configured by the operator, like the source URL
         self.headers = {"Accept": "application/json", **auth_headers(source, session, secret)}
         self._listing = Listing()
 
