@@ -7,6 +7,8 @@ from markupsafe import Markup, escape
 
 from catalogue.schema import dataset_schema
 
+from .record_view import http_url
+
 FREQUENCY = {k: k.removeprefix("freq:") for k in dataset_schema()["properties"]["updateFrequency"]["enum"]}
 LINKAGE_LABELS = {
     "nhs-number": "NHS number", "chi-number": "CHI number", "hcn": "Health and Care Number",
@@ -35,11 +37,13 @@ def frequency(value: str) -> str:
 
 
 def mailto(email: str) -> Markup:
+    if not isinstance(email, str) or not email:
+        return Markup("")
     return Markup('<a class="govuk-link" href="mailto:{0}">{0}</a>').format(escape(email))
 
 
 def register(app) -> None:
-    app.jinja_env.filters.update(nice_date=nice_date, frequency=frequency, mailto=mailto,
+    app.jinja_env.filters.update(nice_date=nice_date, frequency=frequency, mailto=mailto, http_url=http_url,
                                  linkage_label=lambda v: LINKAGE_LABELS.get(v, v))
     app.jinja_env.globals.update(BAND_COLOURS=BAND_COLOURS, LINKAGE_LABELS=LINKAGE_LABELS,
                                  serviceName="UK Data Linkage Catalogue")

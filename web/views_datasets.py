@@ -1,6 +1,8 @@
 """Dataset pages, their JSON twins and RDF exports; whole-catalogue RDF."""
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from flask import Blueprint, Response, request
 
 from catalogue.dcat import catalogue_graph, record_to_graph
@@ -12,6 +14,7 @@ from catalogue.service import dataset_summary
 from . import views_harvest
 from .auth import current_user
 from .common import catalogue, not_found, respond, split_ext
+from .record_view import page_record
 
 bp = Blueprint("datasets", __name__)
 RDF_FORMATS = ("ttl", "jsonld", "rdf")
@@ -20,15 +23,14 @@ RDF_FORMATS = ("ttl", "jsonld", "rdf")
 def dataset_view_data(dataset) -> dict:
     cat = catalogue()
     data = dataset_summary(dataset)
-    rec = dataset.record
     names = cat.publisher_names()
     bands = readiness_config()["bands"]
+    owner = page_record(dataset.record).get("owner", {}).get("organisation", "")
     data.update({
         "id": dataset.id,
-        "publisher": {"id": rec["publisher"], "name": names.get(rec["publisher"], rec["publisher"]),
-                      "url": f"/publishers/{rec['publisher']}"},
-        "owner_name": names.get((rec.get("owner") or {}).get("organisation", ""),
-                                (rec.get("owner") or {}).get("organisation", "")),
+        "publisher": {"id": dataset.publisher, "name": names.get(dataset.publisher, dataset.publisher),
+                      "url": f"/publishers/{quote(dataset.publisher, safe='')}"},
+        "owner_name": names.get(owner, owner),
         "bands": bands,
         "links": {"html": f"/datasets/{dataset.id}", "json": f"/datasets/{dataset.id}.json",
                   "history": f"/datasets/{dataset.id}/history",
@@ -51,7 +53,10 @@ def dataset(name: str):
         pubs = {p["id"]: p for p in cat.store.publishers()}
         body, mimetype = serialize(record_to_graph(ds.record, cat.settings.base_url, pubs), ext)
         return Response(body, mimetype=mimetype)
-    return respond("dataset.html", dataset_view_data(ds), ext == "json")
+    data = dataset_view_data(ds)
+    if ext == "json":
+        return respond("dataset.html", data, True)
+    return respond("dataset.html", {**data, "record": page_record(ds.record)}, False)  # the page reads a shaped copy
 
 
 def _revision_data(dataset_id: str) -> tuple:
