@@ -11,10 +11,11 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from . import hdruk
 from .accounts import Principal
+from .drafts import Drafts
 from .records_io import InputError, parse_records
 from .service import Catalogue, SaveResult
 from .store import Base
-from .validation import ERROR, Issue, Report, validate
+from .validation import ERROR, Issue, Report, storable_text, validate
 
 MAX_DEPTH = 32  # far deeper than any valid record; stops hostile nesting early
 Converter = Callable[[dict, str | None], tuple[dict, list[str], str]]  # (doc, publisher) -> (record, unmapped, label)
@@ -34,6 +35,7 @@ class RecordCheck:
     action: str = "create"  # create or update
     converted_from: str = ""
     unmapped: list[str] = field(default_factory=list)
+    forbidden: bool = False  # for another organisation, or its identifier is held by one
 
     @property
     def blocking(self) -> bool:
@@ -100,6 +102,7 @@ def check_records(values: list, *, principal: Principal, catalogue: Catalogue, n
     """Validate every record and check who may publish it. Saves nothing."""
     checks: list[RecordCheck] = []
     seen: dict[str, int] = {}
+    drafts = Drafts(catalogue.store)
     for i, value in enumerate(values):
         converted_from, unmapped = "", []
         if looks_like_hdruk(value):
@@ -111,7 +114,7 @@ def check_records(values: list, *, principal: Principal, catalogue: Catalogue, n
         report = validate(value)
         record = value if isinstance(value, dict) else None
         ident = record.get("identifier") if record else None
-        ident = ident if isinstance(ident, str) else ""
+        ident = ident if isinstance(ident, str) and storable_text(ident) else ""  # else cannot be looked up
         pub = record.get("publisher") if record else None
         pub = pub if isinstance(pub, str) else ""
         if converted_from:
@@ -126,14 +129,13 @@ def check_records(values: list, *, principal: Principal, catalogue: Catalogue, n
         if pub and not principal.can_write(pub):
             report.issues.append(Issue("$.publisher", f"This record is for '{pub}'. You can publish only for "
                                        f"'{principal.publisher or 'no organisation'}'.", ERROR))
-        action = "create"
-        existing = catalogue.store.get(ident) if ident else None
-        if existing is not None:
-            action = "update"
-            if not principal.can_write(existing.publisher):
-                report.issues.append(Issue("$.identifier", f"'{ident}' already belongs to '{existing.publisher}'; "
-                                           "you cannot change it.", ERROR))
-        checks.append(RecordCheck(i, ident, pub, report, record, action, converted_from, unmapped))
+        forbidden = bool(pub and not principal.can_write(pub))
+        action = "update" if ident and catalogue.store.get(ident) is not None else "create"
+        why = drafts.refusal(principal, ident) if ident else ""
+        if why:  # another organisation's stored record or draft holds this identifier
+            report.issues.append(Issue("$.identifier", why, ERROR))
+            forbidden = True
+        checks.append(RecordCheck(i, ident, pub, report, record, action, converted_from, unmapped, forbidden))
     return UploadCheck(name, checks)
 
 
@@ -145,7 +147,12 @@ def publish(check: UploadCheck, *, mode: str, principal: Principal, catalogue: C
     if mode == "all" and check.blocked:
         return []
     records = [r.record for r in check.passing if r.record is not None]
-    return catalogue.save_many(records, author=principal.author, route=route)
+    results = catalogue.save_many(records, author=principal.author, route=route)
+    drafts = Drafts(catalogue.store)
+    for rec, result in zip(records, results):
+        if result.action != "rejected":  # the published record replaces its organisation's draft, no other
+            drafts.delete(result.identifier, publisher=rec["publisher"])
+    return results
 
 
 class PendingUploadRow(Base):

@@ -291,3 +291,59 @@ def test_hdruk_upload_is_converted_and_reported(client, tokens, writable_app):
     assert published.status_code == 200
     stored = writable_app.extensions["catalogue"].store.get(V4["identifier"])
     assert stored.record["variables"][0]["linkageRole"] == "chi-number"
+
+
+def held_calls(example_record, ident, publisher):
+    """The routes that can claim an identifier, each sending `ident` under the caller's organisation."""
+    full = {**new_record(example_record, ident), "publisher": publisher}
+    return {
+        "create draft": ("/api/datasets?draft=true", {"identifier": ident, "publisher": publisher}),
+        "create": ("/api/datasets", full),
+        "upload": ("/api/uploads", [full]),
+    }
+
+
+CALLER_PUBLISHER = {"anonymous": OTHER, "other publisher": OTHER, "right publisher": DFE, "steward": OTHER,
+                    "revoked token": OTHER, "admin": DFE}
+
+
+def hold(client, token, example_record, ident, held_as):
+    """Organisation A (DfE) holds `ident` as a draft or as a stored record."""
+    url = "/api/datasets?draft=true" if held_as == "draft" else "/api/datasets"
+    body = {"identifier": ident, "publisher": DFE} if held_as == "draft" else new_record(example_record, ident)
+    assert client.post(url, data=json.dumps(body), headers=headers(token)).status_code in (200, 201)
+
+
+@pytest.mark.parametrize("who", list(EXPECTED))
+@pytest.mark.parametrize("call", ["create draft", "create", "upload"])
+def test_authorisation_matrix_for_an_identifier_held_as_a_draft(writable_app, client, tokens, example_record,
+                                                                who, call):
+    hold(client, tokens["right publisher"], example_record, "dfe-held", "draft")
+    drafts = writable_app.extensions["drafts"]
+    draft_before = drafts.get("dfe-held").to_dict()
+    url, body = held_calls(example_record, "dfe-held", CALLER_PUBLISHER[who])[call]
+    before = snapshot(writable_app)
+    resp = client.post(url, data=json.dumps(body), headers=headers(tokens[who]))
+    if EXPECTED[who] == 200:
+        assert resp.status_code in (200, 201), resp.get_json()
+        return
+    assert resp.status_code == EXPECTED[who], resp.get_json()
+    assert set(resp.get_json()) >= {"ok", "status", "title", "error"}
+    assert snapshot(writable_app) == before
+    assert drafts.get("dfe-held").to_dict() == draft_before  # A's draft is untouched
+
+
+@pytest.mark.parametrize("call", ["create draft", "create", "upload"])
+def test_a_draft_holds_its_identifier_exactly_like_a_stored_record(writable_app, client, tokens, example_record,
+                                                                   call):
+    """Another organisation gets the same refusal whether A holds the identifier as a draft or a record."""
+    answers = {}
+    for held_as in ("record", "draft"):
+        ident = f"dfe-held-as-{held_as}"
+        hold(client, tokens["right publisher"], example_record, ident, held_as)
+        url, body = held_calls(example_record, ident, OTHER)[call]
+        resp = client.post(url, data=json.dumps(body), headers=headers(tokens["other publisher"]))
+        text = json.dumps(resp.get_json())
+        assert f"'{ident}' belongs to '{DFE}'" in text, text
+        answers[held_as] = (resp.status_code, resp.get_json()["error"].replace(ident, "X"))
+    assert answers["record"] == answers["draft"] and answers["draft"][0] == 403

@@ -183,3 +183,28 @@ def test_repeated_failed_sign_ins_are_throttled(writable_app):
     other = client.post("/login", data={"email": "other@example.org", "password": "x" * 12,
                                         "csrf_token": csrf_token(client)})
     assert other.status_code == 401  # other addresses are not affected
+
+
+def test_web_upload_cannot_claim_another_organisations_draft(writable_app, login, api_token, example_record):
+    """An identifier held only as DfE's draft is refused to another organisation's web upload, like a record."""
+    other = "department-for-levelling-up-housing-and-communities"
+    token = api_token(writable_app, publisher=DFE)
+    client = writable_app.test_client()
+    client.post("/api/datasets?draft=true", data=json.dumps({"identifier": "dfe-held", "publisher": DFE}),
+                headers={"Authorization": f"Bearer {token}"})
+    drafts = writable_app.extensions["drafts"]
+    draft_before = drafts.get("dfe-held").to_dict()
+    login(client, publisher=other)
+    store = writable_app.extensions["catalogue"].store
+    before = store.max_seq()
+    claim = {**copy.deepcopy(example_record), "identifier": "dfe-held", "publisher": other}
+    resp = upload(client, "claim.json", json.dumps([claim]).encode())
+    report_url = resp.headers["Location"]
+    data = client.get(report_url + ".json").get_json()
+    assert data["blocked"] == 1
+    assert f"'dfe-held' belongs to '{DFE}'" in data["results"][0]["issues"][-1]["message"]
+    token = csrf_token(client, report_url)
+    for mode in ("all", "valid"):
+        client.post(report_url + "/publish", data={"mode": mode, "csrf_token": token})
+    assert store.max_seq() == before and store.get("dfe-held") is None
+    assert drafts.get("dfe-held").to_dict() == draft_before

@@ -5,9 +5,10 @@ import copy
 
 from flask import Blueprint, abort, current_app, jsonify, request
 
-from catalogue.drafts import Drafts
-from catalogue.records_io import InputError, parse_records
+from catalogue.drafts import DraftError, Drafts
+from catalogue.records_io import InputError, loads, parse_records
 from catalogue.uploads import UploadError, check_records, parse_upload, publish
+from catalogue.validation import Report, unstorable
 
 from .auth import current_user, role_required
 from .common import catalogue
@@ -35,18 +36,29 @@ def _body_record() -> dict:
         abort(400, description=str(exc))
     if request.get_data().lstrip()[:1] != b"{" or len(values) != 1:
         abort(400, description="request body: expected one JSON object (a dataset record)")
+    bad = unstorable(values[0])  # before any lookup by identifier: such text cannot even be queried
+    if bad:
+        resp, status = _error(422, "Unprocessable Entity", "The record has text or numbers that cannot be "
+                              "stored; nothing was saved.", report=Report(bad).to_dict())
+        resp.status_code = status
+        abort(resp)
     return values[0]
+
+
+def _body_json():
+    """A small JSON body (None if empty), parsed as strictly as records are."""
+    text = request.get_data(as_text=True, parse_form_data=False)
+    try:
+        return loads(text, "request body") if text.strip() else None
+    except InputError as exc:
+        abort(400, description=str(exc))
 
 
 def _check_owner(dataset_id: str) -> None:
     """The caller must be allowed to write the record as it is stored now, and as a draft."""
-    user = current_user()
-    existing = catalogue().store.get(dataset_id)
-    draft = drafts().get(dataset_id)
-    for owner in filter(None, [existing and existing.publisher, draft and draft.publisher]):
-        if not user.can_write(owner):
-            abort(403, description=f"'{dataset_id}' belongs to '{owner}'; you can write only for "
-                                   f"'{user.publisher or 'no organisation'}'.")
+    why = drafts().refusal(current_user(), dataset_id)
+    if why:
+        abort(403, description=why)
 
 
 def _save(record: dict, status_new: int = 201):
@@ -62,14 +74,16 @@ def _save(record: dict, status_new: int = 201):
         existing = catalogue().store.get(ident)
         if existing is not None and existing.status == "published":
             return _error(409, "Conflict", f"'{ident}' is already published; update it with PUT or PATCH.")
-        draft = drafts().save(record, author=user.author)
+        try:
+            draft = drafts().save(record, author=user.author, principal=user)
+        except DraftError as exc:
+            abort(403, description=str(exc))
         return jsonify({"ok": True, "draft": draft.to_dict()}), 200
     result = catalogue().save(record, author=user.author, route="api")
     if result.action == "rejected":
         return _error(422, "Unprocessable Entity", "The record is not valid; nothing was saved.",
                       report=result.report.to_dict())
-    if isinstance(record.get("identifier"), str):
-        drafts().delete(record["identifier"])
+    drafts().delete(result.identifier, publisher=record["publisher"])
     body = {"ok": True, **result.to_dict(), "url": f"/datasets/{result.identifier}"}
     return jsonify(body), (status_new if result.action == "created" else 200)
 
@@ -79,8 +93,9 @@ def _save(record: dict, status_new: int = 201):
 def create_dataset():
     record = _body_record()
     ident = record.get("identifier")
+    if isinstance(ident, str) and ident:
+        _check_owner(ident)  # another organisation's record or draft holds it
     if isinstance(ident, str) and catalogue().store.get(ident) is not None:
-        _check_owner(ident)
         return _error(409, "Conflict", f"'{ident}' already exists; use PUT /api/datasets/{ident} to replace it.")
     return _save(record)
 
@@ -128,7 +143,7 @@ def patch_dataset(dataset_id: str):
 @bp.route("/datasets/<dataset_id>/withdraw", methods=["POST"])
 @role_required(*WRITERS)
 def withdraw_dataset(dataset_id: str):
-    body = request.get_json(silent=True) or {}
+    body = _body_json()
     reason = body.get("reason") if isinstance(body, dict) else None
     if not isinstance(reason, str) or not reason.strip():
         return _error(400, "Bad Request", "Give a reason: {\"reason\": \"...\"}.")
@@ -150,7 +165,7 @@ def publish_draft(dataset_id: str):
     if result.action == "rejected":
         return _error(422, "Unprocessable Entity", "The draft is not valid yet; it stays a draft.",
                       report=result.report.to_dict())
-    drafts().delete(dataset_id)
+    drafts().delete(dataset_id, publisher=draft.publisher)
     return jsonify({"ok": True, **result.to_dict(), "url": f"/datasets/{dataset_id}"})
 
 
@@ -180,13 +195,13 @@ def upload():
         abort(400, description=str(exc))
     check = check_records(values, principal=user, catalogue=catalogue(), name=name)
     body = {"ok": not check.blocked, "dry_run": False, **check.to_dict()}
-    wrong_org = [r for r in check.records if r.publisher and not user.can_write(r.publisher)]
+    wrong_org = [r for r in check.records if r.forbidden]
     if request.args.get("dry_run") in ("1", "true", "yes"):
         body["dry_run"] = True
         return jsonify(body), 200
     if wrong_org:
-        return _error(403, "Forbidden", f"{len(wrong_org)} record(s) are for another organisation; nothing was "
-                                        "saved.", **{k: v for k, v in check.to_dict().items()})
+        return _error(403, "Forbidden", f"{len(wrong_org)} record(s) are for, or held by, another organisation; "
+                                        f"nothing was saved. {wrong_org[0].report.issues[-1].message}", **{k: v for k, v in check.to_dict().items()})
     mode = request.args.get("mode", "all")
     if mode not in ("all", "valid"):
         return _error(400, "Bad Request", "mode must be 'all' (the default) or 'valid'.")
@@ -194,8 +209,6 @@ def upload():
         return _error(422, "Unprocessable Entity", f"{len(check.blocked)} record(s) block publishing; nothing "
                       "was saved. Fix them, or publish with ?mode=valid.", **check.to_dict())
     results = publish(check, mode=mode, principal=user, catalogue=catalogue(), route="api-upload")
-    for r in results:
-        drafts().delete(r.identifier)
     body["published"] = [r.to_dict() for r in results]
     return jsonify(body), 200
 

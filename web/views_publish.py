@@ -93,8 +93,6 @@ def publish_upload(upload_id: str):
     if mode == "all" and check.blocked:
         return render_template("upload_report.html", upload_id=upload_id, refused=True, **check.to_dict()), 422
     results = publish(check, mode=mode, principal=current_user(), catalogue=catalogue(), route="web-upload")
-    for r in results:
-        current_app.extensions["drafts"].delete(r.identifier)
     pending().remove(upload_id)
     return render_template("upload_done.html", results=[r.to_dict() for r in results],
                            skipped=len(check.blocked) if mode == "valid" else 0)
@@ -122,12 +120,13 @@ def publish_draft(draft_id: str):
     draft = store.get(draft_id)
     if draft is None:
         abort(404, description=f"There is no draft '{draft_id}'.")
-    if not current_user().can_write(draft.publisher):
-        abort(403, description=f"The draft '{draft_id}' belongs to '{draft.publisher}'.")
+    why = store.refusal(current_user(), draft_id)  # the draft's organisation, and any stored record's
+    if why:
+        abort(403, description=why)
     result = catalogue().save(draft.record, author=current_user().author, route="web-draft")
     if result.action == "rejected":
         return render_template("upload_done.html", results=[result.to_dict()], skipped=0, draft_refused=True), 422
-    store.delete(draft_id)
+    store.delete(draft_id, publisher=draft.publisher)
     return redirect(f"/datasets/{draft_id}")
 
 
