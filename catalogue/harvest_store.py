@@ -5,10 +5,13 @@ Credentials are never stored: a source keeps only the NAME of the environment va
 """
 from __future__ import annotations
 
+import os
+import socket
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text, delete, func, insert, select, update
+from sqlalchemy import (JSON, DateTime, Float, ForeignKey, Integer, String, Text, delete, func, insert, inspect, select,
+                        text, update)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .store import Base, DatasetRow, Store
@@ -47,6 +50,13 @@ class RunRow(Base):
     totals: Mapped[dict] = mapped_column(JSON, default=dict)
     error: Mapped[str] = mapped_column(Text, default="")
     high_water: Mapped[str] = mapped_column(String(64), default="")
+    host: Mapped[str] = mapped_column(String(255), default="")  # the machine and process running it
+    pid: Mapped[int] = mapped_column(Integer, default=0)
+    proc_start: Mapped[str] = mapped_column(String(80), default="")  # boot id + process start, to spot a reused PID
+
+
+# Columns added after the first release, with the SQL type that adds them to an existing table.
+_NEW_RUN_COLUMNS = {"host": "VARCHAR(255) DEFAULT ''", "pid": "INTEGER DEFAULT 0", "proc_start": "VARCHAR(80) DEFAULT ''"}
 
 
 class OutcomeRow(Base):
@@ -123,6 +133,8 @@ class Run:
     totals: dict
     error: str
     high_water: str
+    host: str = ""
+    pid: int = 0
 
     def to_dict(self) -> dict:
         out = asdict(self)
@@ -154,7 +166,53 @@ def _utc(value: datetime | None) -> datetime | None:
 
 def _run(row: RunRow) -> Run:
     return Run(row.id, row.source, row.mode, row.status, _utc(row.started_at), _utc(row.finished_at),
-               row.duration or 0.0, row.totals or {}, row.error or "", row.high_water or "")
+               row.duration or 0.0, row.totals or {}, row.error or "", row.high_water or "", row.host or "",
+               row.pid or 0)
+
+
+@dataclass(frozen=True)
+class RunOwner:
+    """The process running a harvest: host name, PID and (on Linux) boot id + start time, to tell a reused PID."""
+    host: str
+    pid: int
+    proc_start: str = ""
+
+
+def proc_start(pid: int) -> str | None:
+    """'<boot id>:<start time in clock ticks>' of a live process on Linux; None if unknown or not running
+    (a zombie counts as not running)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        with open("/proc/sys/kernel/random/boot_id", encoding="ascii") as fh:
+            boot = fh.read().strip()
+    except (OSError, IndexError):
+        return None
+    if fields[0] in ("Z", "X"):
+        return None
+    return f"{boot}:{fields[19]}"
+
+
+def this_process() -> RunOwner:
+    return RunOwner(socket.gethostname(), os.getpid(), proc_start(os.getpid()) or "")
+
+
+def process_alive(pid: int, started: str = "") -> bool:
+    """Whether process `pid` on this host is still the one that started the run."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # exists, owned by another user
+    except OSError:
+        return False
+    now = proc_start(pid)
+    if os.path.isdir("/proc/self") and now is None:
+        return False  # gone, or a zombie
+    return not (started and now and now != started)
 
 
 def _source(row: SourceRow) -> Source:
@@ -169,6 +227,16 @@ class HarvestRepository:
         self.store = store
         self.engine = store.engine
         Base.metadata.create_all(self.engine, tables=TABLES)
+        self._add_new_columns()
+
+    def _add_new_columns(self) -> None:
+        """Stores made before host/pid were recorded get the columns (create_all leaves existing tables alone)."""
+        have = {c["name"] for c in inspect(self.engine).get_columns(RunRow.__tablename__)}
+        missing = [(name, sql) for name, sql in _NEW_RUN_COLUMNS.items() if name not in have]
+        if missing:
+            with self.engine.begin() as conn:
+                for name, sql in missing:
+                    conn.execute(text(f"ALTER TABLE {RunRow.__tablename__} ADD COLUMN {name} {sql}"))
 
     # sources
     def add_source(self, source: Source) -> None:
@@ -194,18 +262,29 @@ class HarvestRepository:
             return s.execute(delete(SourceRow).where(SourceRow.name == name)).rowcount > 0
 
     # runs
-    def start_run(self, source: str, mode: str, stale_after: timedelta = timedelta(hours=6)) -> int:
-        """Record a new run. Refuses while another run of the source is in progress; a run left
-        'running' for longer than `stale_after` (its process died) is marked failed first."""
-        now = _now()
+    def start_run(self, source: str, mode: str, stale_after: timedelta = timedelta(hours=6), *,
+                  owner: RunOwner | None = None, force: bool = False) -> int:
+        """Record a new run. Refuses while another run of the source is in progress. A 'running' run is marked
+        failed first when: its process on this host is gone; it comes from another host (or an unknown process)
+        and started more than `stale_after` ago; or `force` is set."""
+        now, owner = _now(), owner or this_process()
         with Session(self.engine) as s, s.begin():
             for other in s.scalars(select(RunRow).where(RunRow.source == source, RunRow.status == RUNNING)):
-                if now - _utc(other.started_at) < stale_after:
+                who = f"process {other.pid} on {other.host}" if other.pid else "its process"
+                if force:
+                    why = f"cleared by --force while still marked running ({who})"
+                elif other.pid and other.host == owner.host and not process_alive(other.pid, other.proc_start):
+                    why = f"abandoned: {who} stopped before it finished"
+                elif now - _utc(other.started_at) < stale_after:
+                    where = f" by {who}" if other.pid else ""
                     raise RunInProgress(f"{source}: run {other.id} started at "
-                                        f"{_utc(other.started_at):%Y-%m-%d %H:%M} UTC is still in progress")
-                other.status, other.finished_at = FAILED, now
-                other.error = "abandoned: the process running it stopped before it finished"
-            row = RunRow(source=source, mode=mode, status=RUNNING, started_at=now, totals={})
+                                        f"{_utc(other.started_at):%Y-%m-%d %H:%M} UTC{where} is still in progress")
+                else:
+                    why = (f"abandoned: {who} stopped before it finished (marked running for more than "
+                           f"{stale_after.total_seconds() / 3600:g} hours)")
+                other.status, other.finished_at, other.error = FAILED, now, why
+            row = RunRow(source=source, mode=mode, status=RUNNING, started_at=now, totals={}, host=owner.host,
+                         pid=owner.pid, proc_start=owner.proc_start)
             s.add(row)
             s.flush()
             return row.id
@@ -285,6 +364,12 @@ class HarvestRepository:
                 s.execute(insert(ObjectRow), new)
             if old:
                 s.execute(update(ObjectRow), old)
+
+    def forget_objects(self, source: str, remote_ids: list[str]) -> None:
+        """Drop payload rows (claims for records the store then refused)."""
+        if remote_ids:
+            with Session(self.engine) as s, s.begin():
+                s.execute(delete(ObjectRow).where(ObjectRow.source == source, ObjectRow.remote_id.in_(remote_ids)))
 
     def set_revisions(self, source: str, revisions: dict[str, int]) -> None:
         """Remember the dataset revision each remote record now corresponds to."""

@@ -62,6 +62,9 @@ class CkanHarvester:
             return self.ckan.call_action(action, params)
         except HarvestHTTPError as exc:
             raise HarvestError(f"{self.source.name}: {action}: {exc}") from None
+        except RecursionError:  # ckanapi's json.loads on a deeply nested body
+            raise HarvestError(f"{self.source.name}: {action}: {self.session.last.get('url', '?')}: "
+                               "JSON nested too deeply to read") from None
         except (CKANAPIError, ServerIncompatibleError) as exc:
             last = self.session.last
             kind = type(exc).__name__

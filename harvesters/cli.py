@@ -14,7 +14,7 @@ import click
 from catalogue.harvest_store import SOURCE_TYPES, HarvestRepository, RunInProgress, Source
 from catalogue.mapping import SLUG_PATTERN
 
-from .http import HttpConfig
+from .http import MAX_BYTES, MEMORY_FACTOR, HttpConfig
 
 EXIT_FAILED, EXIT_PARTIAL = 1, 3
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
@@ -155,13 +155,20 @@ def _summary(totals: dict) -> str:
               help="Seconds to wait for the source to answer (each request).")
 @click.option("--retries", type=click.IntRange(min=0, max=10), default=HttpConfig.retries, show_default=True,
               help="Extra attempts after a 429/5xx answer or a connection error, with exponential backoff.")
+@click.option("--max-mb", type=click.FloatRange(min=0.001, max=1024), default=MAX_BYTES / 2**20, show_default=True,
+              help=f"Largest response accepted, in MB. Reading one takes up to about {MEMORY_FACTOR} times its size "
+                   "in memory, so raise it only on a machine that can hold that.")
+@click.option("--force", is_flag=True,
+              help="Start even if a run of this source is marked running (that run is marked failed). A run whose "
+                   "process on this machine has died is cleared without it.")
 @click.pass_obj
 @_guard
-def harvest(obj, name, full, as_json, timeout, retries, allow_empty):
+def harvest(obj, name, full, as_json, timeout, retries, allow_empty, max_mb, force):
     """Harvest one source through the normal write path and record the run.
 
     Progress goes to stderr. Exit status: 0 when the run completed, 1 when it failed (nothing withdrawn),
     3 when it was partial (some records failed or the listing was incomplete; nothing withdrawn).
+    With --json, stdout is always one JSON object, also when the run could not start.
 
     \b
     Examples:
@@ -181,12 +188,24 @@ def harvest(obj, name, full, as_json, timeout, retries, allow_empty):
         click.echo(f"  {data['processed']} records after {time.monotonic() - start:.1f}s: "
                    f"{_summary(data['totals'])}", err=True)
 
-    http = HttpConfig(read_timeout=timeout, retries=retries)
+    http = HttpConfig(read_timeout=timeout, retries=retries, max_bytes=int(max_mb * 2**20))
     try:
         result = run_harvest(obj.catalogue, repo, source, full=full, http=http, progress=progress,
-                             allow_empty=allow_empty)
+                             allow_empty=allow_empty, force=force)
     except RunInProgress as exc:
-        raise click.ClickException(f"{exc}; try again when it has finished") from None
+        message = f"{exc}; try again when it has finished, or use --force if its process has died"
+        if as_json:
+            click.echo(json.dumps({"source": name, "run": None, "status": "refused", "error": message}, indent=2))
+            sys.exit(EXIT_FAILED)
+        raise click.ClickException(message) from None
+    except Exception as exc:  # the runner has recorded the run as failed; still one JSON object on stdout
+        if not as_json or getattr(obj, "debug", False):
+            raise
+        last = next(iter(repo.runs(name, limit=1)), None)
+        mine = last is not None and last.status == "failed" and last.error.startswith("unexpected error")
+        click.echo(json.dumps({"source": name, "run": last.id if mine else None, "status": "failed",
+                               "error": last.error if mine else f"unexpected error: {type(exc).__name__}"}, indent=2))
+        sys.exit(EXIT_FAILED)
     run = result.run
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2))

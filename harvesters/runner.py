@@ -104,11 +104,13 @@ class _State:
 
 def harvest(catalogue: Catalogue, repo: HarvestRepository, source: Source, *, full: bool = False,
             http: HttpConfig | None = None, environ: dict | None = None, progress: Progress | None = None,
-            allow_empty: bool = False) -> RunResult:
-    """Run one harvest of `source` and record it. Never raises for source or record problems: see the run status."""
+            allow_empty: bool = False, force: bool = False) -> RunResult:
+    """Run one harvest of `source` and record it. Never raises for source or record problems: see the run status.
+    Raises RunInProgress if another run holds the source (force: mark that run failed and go ahead)."""
     environ = os.environ if environ is None else environ
     started = time.monotonic()
-    st = _State(catalogue, repo, source, repo.start_run(source.name, "full" if full else "incremental"), full)
+    run_id = repo.start_run(source.name, "full" if full else "incremental", force=force)
+    st = _State(catalogue, repo, source, run_id, full)
     secret = environ.get(source.token_env) if source.token_env else None
     st.redact = _Redactor(secret)
     loggers = [logging.getLogger(n) for n in list(logging.root.manager.loggerDict) if n.startswith("harvesters")]
@@ -236,7 +238,7 @@ def _prepare(st: _State, item: RemoteItem) -> tuple | None:
                "payload_format": item.payload_format, "payload_hash": digest(text), "schema_version": t.schema_version,
                "remote_modified": item.modified, "remote_version": item.version,
                "transform_version": st.harvester.transform_version, "revision": 0, "dataset_id": ""}
-    dup = None if obj and obj.dataset_id else _duplicate_of(st, record, t.explicit_identifier)
+    dup = None if _claimed(st, obj) else _duplicate_of(st, record, t.explicit_identifier)
     if dup:
         kept, rule = dup
         st.repo.save_objects(st.source.name, st.run_id, [obj_row], set(st.objects))
@@ -256,7 +258,7 @@ def _fill(st: _State, item: RemoteItem, record: dict, notes: list[str], obj: Obj
     """Identifier, publisher and title the store needs. False (with a failed outcome) if the record may not go in."""
     name = st.source.name
     natural = record.get("identifier")
-    if obj and obj.dataset_id:
+    if _claimed(st, obj):
         record["identifier"] = obj.dataset_id  # stable: a record keeps the identifier it first got here
     else:
         ident = natural or m.fallback_identifier(name, item.remote_id)
@@ -289,6 +291,12 @@ def _fill(st: _State, item: RemoteItem, record: dict, notes: list[str], obj: Obj
     return True
 
 
+def _claimed(st: _State, obj: ObjectInfo | None) -> bool:
+    """This source's remote record already stands for a dataset here. A claim written before a store that never
+    happened (revision 0, no such dataset: the run was killed in between) does not count."""
+    return bool(obj and obj.dataset_id and (obj.revision or obj.dataset_id in st.keys))
+
+
 def _duplicate_of(st: _State, record: dict, explicit: bool) -> tuple[str, str] | None:
     ident = record["identifier"]
     key = st.keys.get(ident)
@@ -308,12 +316,14 @@ def _store(st: _State, pending: list[tuple]) -> None:
                 if rec["publisher"] not in known and t.publisher_name}
     if new_pubs:
         st.catalogue.load_publishers([{"id": k, "name": v} for k, v in sorted(new_pubs.items())])
+    claims = _claim(st, pending)
     results = st.catalogue.save_many([rec for _, rec, _, _, _ in pending], author=f"harvest:{st.source.name}",
                                      route="harvest", allow_invalid=True)
-    rows = []
-    existing = {row["remote_id"] for *_, row in pending if row["remote_id"] in st.objects}
+    rows, refused = [], []
+    existing = {row["remote_id"] for *_, row in pending if row["remote_id"] in st.objects} | set(claims)
     for (item, rec, t, notes, row), res in zip(pending, results):
         if res.action == "rejected":
+            refused.append(item.remote_id)
             first = res.report.errors[0] if res.report.errors else None
             st.outcome(item.remote_id, "failed", rec["identifier"],
                        f"rejected by the store: {first.path}: {first.message}" if first else "rejected by the store")
@@ -328,12 +338,33 @@ def _store(st: _State, pending: list[tuple]) -> None:
         rows.append(row)
         st.keys[res.identifier] = (rec["publisher"], rec["title"], PUBLISHED, res.revision)
         st.owners[res.identifier] = st.source.name
+    _unclaim(st, [rid for rid in refused if rid in claims])
     st.repo.save_objects(st.source.name, st.run_id, rows, existing)
     for row in rows:
         st.objects[row["remote_id"]] = ObjectInfo(row["remote_id"], row["remote_name"], row["dataset_id"],
                                                   row["payload_hash"], row["remote_modified"], row["remote_version"],
                                                   row["transform_version"], row["revision"])
     st.repo.drop_links(st.source.name, [r["remote_id"] for r in rows])
+
+
+def _claim(st: _State, pending: list[tuple]) -> set[str]:
+    """Before the store writes: link each remote record that is new here to the dataset it is about to become
+    (revision 0: not confirmed). A run killed after the write leaves the link, so the next run adopts the dataset
+    instead of calling it a duplicate of itself. Returns the remote ids claimed."""
+    rows = [{**row, "dataset_id": rec["identifier"], "revision": 0} for item, rec, _, _, row in pending
+            if not _claimed(st, st.objects.get(item.remote_id))]
+    st.repo.save_objects(st.source.name, st.run_id, rows, set(st.objects))
+    return {r["remote_id"] for r in rows}
+
+
+def _unclaim(st: _State, remote_ids: list[str]) -> None:
+    """Undo claims for records the store refused: new ones are forgotten, earlier duplicates lose the claim."""
+    new = [rid for rid in remote_ids if rid not in st.objects]
+    st.repo.forget_objects(st.source.name, new)
+    old = [rid for rid in remote_ids if rid in st.objects]
+    if old:
+        st.repo.save_objects(st.source.name, st.run_id, [{"remote_id": rid, "dataset_id": ""} for rid in old],
+                             set(old))
 
 
 def _listed_nothing(st: _State, listing) -> bool:
