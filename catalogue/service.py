@@ -11,7 +11,7 @@ from .search import SearchEngine, SearchQuery, SearchResult, make_engine
 from .search.documents import search_document
 from .settings import Settings
 from .store import PUBLISHED, Dataset, Store
-from .validation import Issue, Report, validate
+from .validation import Issue, Report, storable_text, unstorable, validate
 
 
 @dataclass
@@ -66,9 +66,10 @@ class Catalogue:
         for i, record in enumerate(records, 1):
             report = validate(record)
             ident = record.get("identifier") if isinstance(record, dict) else None
-            ident = ident if isinstance(ident, str) else ""
+            ident = ident if isinstance(ident, str) and storable_text(ident) else ""
             storable = isinstance(record, dict) and all(isinstance(record.get(k), str) and record.get(k)
-                                                        for k in ("identifier", "publisher", "title"))
+                                                        for k in ("identifier", "publisher", "title")) \
+                and not unstorable(record)  # lone surrogates, NUL, NaN: never stored, even when flagged
             if not report.valid and not (allow_invalid and storable):
                 results.append(SaveResult(ident, "rejected", report))
             else:

@@ -1,6 +1,7 @@
 """Validate a record against the requirements schema. Bad data gives a report, never an exception."""
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -11,6 +12,8 @@ from jsonschema.exceptions import ValidationError
 from .schema import dataset_schema
 
 ERROR, WARNING = "error", "warning"
+SURROGATE = re.compile("[\ud800-\udfff]")
+MAX_NUMBER = 10 ** 300  # beyond this a number cannot even be turned into a float
 TYPE_NAMES = {"string": "text", "integer": "a whole number", "number": "a number", "boolean": "true or false",
               "array": "a list", "object": "an object", "null": "null"}
 
@@ -170,13 +173,80 @@ def _consistency(record: dict) -> list[Issue]:
     return issues
 
 
+def printable(text: str) -> str:
+    """Text safe to encode as UTF-8: lone surrogates shown as \\udXXX escapes."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8") if SURROGATE.search(text) else text
+
+
+def _text_problem(text: str) -> str:
+    found = SURROGATE.search(text)
+    if found:
+        return (f"contains a lone UTF-16 surrogate (U+{ord(found.group()):04X}), which is not a real character. "
+                "Remove it, or save the file as UTF-8 from the original text.")
+    if "\x00" in text:
+        return "contains a NUL character (U+0000), which cannot be stored. Remove it."
+    return ""
+
+
+def _value_issues(record: dict) -> list[Issue]:
+    """Text and numbers that no schema rule catches but that break storage, pages or JSON: lone
+    surrogates, NUL characters, NaN/Infinity and numbers too large for a float. Walks without recursion."""
+    issues: list[Issue] = []
+    stack: list[tuple[object, list]] = [(record, [])]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, str):
+            problem = _text_problem(value)
+            if problem:
+                issues.append(Issue(json_path(path), f"The text {problem}", ERROR))
+        elif isinstance(value, float) and not math.isfinite(value):
+            issues.append(Issue(json_path(path), f"Must be a finite number, not {value!r} (NaN and Infinity "
+                                                 "are not valid JSON).", ERROR))
+        elif isinstance(value, int) and not isinstance(value, bool) and abs(value) >= MAX_NUMBER:
+            digits = int(value.bit_length() * 0.30103) + 1  # str() itself refuses over 4,300 digits
+            issues.append(Issue(json_path(path), f"Number too large: about {digits:,} digits; "
+                                                 "use at most 300.", ERROR))
+        elif isinstance(value, dict):
+            for key, child in value.items():
+                problem = _text_problem(key) if isinstance(key, str) else ""
+                if problem:
+                    issues.append(Issue(json_path(path), f"A field name {problem}", ERROR))
+                    continue
+                stack.append((child, path + [key]))
+        elif isinstance(value, list):
+            stack.extend((child, path + [i]) for i, child in enumerate(value))
+    return sorted(issues, key=lambda i: i.path)
+
+
+def storable_text(text: str) -> bool:
+    """False for text no store or page can hold (lone surrogates, NUL)."""
+    return not _text_problem(text)
+
+
+def unstorable(record) -> list[Issue]:
+    """Issues that stop a record being stored at all, even as a draft or a flagged harvest record."""
+    if not isinstance(record, dict):
+        return []
+    issues = _value_issues(record)
+    for issue in issues:
+        issue.path, issue.message = printable(issue.path), printable(issue.message)
+    return issues
+
+
 def validate(record) -> Report:
     """Check one record; return every problem found. Never raises for bad data."""
     if not isinstance(record, dict):
         kind = {list: "a list", str: "text", int: "a number", float: "a number", bool: "true/false",
                 type(None): "null"}.get(type(record), type(record).__name__)
         return Report([Issue("$", f"A record must be a JSON object, not {kind}.", ERROR)])
-    issues = _schema_errors(record)
+    issues = _value_issues(record)
+    try:
+        issues += _schema_errors(record)
+    except ValueError:  # jsonschema cannot even print a number of over 4,300 digits; the issues above say so
+        if not issues:
+            raise
     issues += _consistency(record)
     issues += _recommended_warnings(record, dataset_schema())
+    for issue in issues:  # messages and paths may quote the bad text
+        issue.path, issue.message = printable(issue.path), printable(issue.message)
     return Report(issues)

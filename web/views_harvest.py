@@ -1,6 +1,8 @@
 """Harvest sources, their runs and per-record outcomes, for data stewards (each page has a JSON twin)."""
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, current_app, request
 
 from catalogue.harvest_store import ACTIONS, HarvestRepository
@@ -11,6 +13,9 @@ from .common import catalogue, not_found, respond, split_ext
 bp = Blueprint("harvest", __name__)
 STEWARDS = ("steward", "admin")
 PAGE_SIZE = 200
+RUN_ID = re.compile(r"[0-9]{1,12}")  # ASCII digits only: str.isdigit() also accepts '²'
+MAX_RUN_ID = 2**31 - 1  # an integer column in PostgreSQL; larger ids cannot exist
+PAGE_NUMBER = re.compile(r"[0-9]{1,6}")
 
 
 def repo() -> HarvestRepository:
@@ -58,14 +63,15 @@ def source(name: str):
 def run(run_ref: str):
     r = repo()
     base, dot, ext = run_ref.partition(".")
-    if not base.isdigit() or (dot and ext != "json"):
+    if not RUN_ID.fullmatch(base) or int(base) > MAX_RUN_ID or (dot and ext != "json"):
         not_found(f"There is no harvest run '{run_ref}'.")
     found = r.run(int(base))
     if found is None:
         not_found(f"There is no harvest run {base}.")
     action = request.args.get("action", "")
     action = action if action in ACTIONS else ""
-    page = max(int(request.args["page"]), 1) if request.args.get("page", "").isdigit() else 1
+    page_arg = request.args.get("page", "")
+    page = max(int(page_arg), 1) if PAGE_NUMBER.fullmatch(page_arg) else 1
     total = r.outcome_count(found.id, action or None)
     outcomes = r.outcomes(found.id, action or None, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     src = r.source(found.source)

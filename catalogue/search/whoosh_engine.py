@@ -85,6 +85,17 @@ def _split(value: str | None) -> list[str]:
     return [v for v in (value or "").split(",") if v]
 
 
+def _plain_words(text: str, schema) -> query.Query:
+    """Every word must match in some text field: no operators, so this cannot fail to parse."""
+    clauses = []
+    for word in re.findall(r"\w+", text)[:MAX_TERMS]:
+        terms = [query.Term(name, token, boost=boost) for name, boost in TEXT_FIELDS.items()
+                 for token in dict.fromkeys(schema[name].process_text(word.lower(), mode="query"))]
+        if terms:  # stop words give no terms
+            clauses.append(query.Or(terms))
+    return query.And(clauses) if clauses else query.NullQuery
+
+
 class WhooshEngine:
     """Full-text search with facets over a Whoosh index in a folder."""
 
@@ -194,10 +205,7 @@ class WhooshEngine:
                 return parsed, notice
         except Exception:  # any parser failure falls back to plain words
             pass
-        words = re.findall(r"\w+", text)[:MAX_TERMS]
-        if not words:
-            return query.NullQuery, notice
-        fallback = parser.parse(" ".join(words))
+        fallback = _plain_words(text, schema)
         return fallback, notice or "Some of your search syntax was not understood, so the words were searched for."
 
     def _current_searcher(self):
