@@ -16,7 +16,14 @@ from .store import Base, Store
 
 ROLES = ("publisher", "steward", "admin")
 MIN_PASSWORD = 10
-MAX_FAILURES, LOCKOUT = 5, timedelta(minutes=15)  # sign-in throttling per email address
+# Sign-in throttling, over a sliding window (see the README): failures for one address from one client,
+# failures from one client for any address, and failures for one address from all clients. Past the last
+# limit, only a client with no recent failures for that address may try it, so strangers cannot lock a user out.
+WINDOW = timedelta(minutes=15)
+MAX_FAILURES = 5  # per (address, client)
+MAX_CLIENT_FAILURES = 20  # per client, any address
+MAX_ADDRESS_FAILURES = 50  # per address, all clients
+SESSION_LIFETIME = timedelta(hours=12)
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -46,11 +53,22 @@ class TokenRow(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
-class FailureRow(Base):
-    __tablename__ = "login_failures"
+class AttemptRow(Base):
+    """A sign-in attempt: recorded before the password is checked, removed if it succeeds."""
+    __tablename__ = "login_attempts"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     email: Mapped[str] = mapped_column(String(200), index=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    client: Mapped[str] = mapped_column(String(100), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class SessionRow(Base):
+    """A signed-in browser session; the cookie holds the id, the table only its hash."""
+    __tablename__ = "user_sessions"
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
 @dataclass(frozen=True)
@@ -78,6 +96,10 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
 def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -87,7 +109,8 @@ class Accounts:
 
     def __init__(self, store: Store):
         self.store = store
-        Base.metadata.create_all(store.engine, tables=[UserRow.__table__, TokenRow.__table__, FailureRow.__table__])
+        Base.metadata.create_all(store.engine, tables=[UserRow.__table__, TokenRow.__table__, AttemptRow.__table__,
+                                                       SessionRow.__table__])
 
     def create_user(self, email: str, *, role: str, password: str, publisher: str = "") -> Principal:
         email = email.strip().lower()
@@ -121,6 +144,7 @@ class Accounts:
             user.disabled = True
             for tok in s.scalars(select(TokenRow).where(TokenRow.user_id == user.id, TokenRow.revoked_at.is_(None))):
                 tok.revoked_at = _now()
+            s.execute(delete(SessionRow).where(SessionRow.user_id == user.id))
 
     def authenticate(self, email: str, password: str) -> Principal | None:
         with Session(self.store.engine) as s:
@@ -132,27 +156,71 @@ class Accounts:
                 return None
             return Principal(user.email, user.role, user.publisher)
 
-    def locked_out(self, email: str) -> bool:
-        """Too many failed sign-ins for this address recently."""
-        since = _now() - LOCKOUT
+    def begin_attempt(self, email: str, client: str) -> int | None:
+        """Record a sign-in attempt, then count: its id if it may go ahead, None if throttled.
+
+        Counting after the insert is committed makes the limits hold under concurrency: the k-th attempt
+        to commit sees at least k attempts, so at most the limit get through."""
+        email, client, now = (email or "").strip().lower()[:200], (client or "")[:100], _now()
+        with Session(self.store.engine) as s, s.begin():
+            s.execute(delete(AttemptRow).where(AttemptRow.at < now - WINDOW))
+            row = AttemptRow(email=email, client=client, at=now)
+            s.add(row)
+            s.flush()
+            attempt_id = row.id
         with Session(self.store.engine) as s:
-            count = s.scalar(select(func.count()).select_from(FailureRow)
-                             .where(FailureRow.email == (email or "").strip().lower(), FailureRow.at > since))
-            return (count or 0) >= MAX_FAILURES
+            def count(*where) -> int:
+                q = select(func.count()).select_from(AttemptRow).where(AttemptRow.at > now - WINDOW, *where)
+                return s.scalar(q) or 0
 
-    def record_failure(self, email: str) -> None:
-        with Session(self.store.engine) as s, s.begin():
-            s.execute(delete(FailureRow).where(FailureRow.at < _now() - LOCKOUT))
-            s.add(FailureRow(email=(email or "").strip().lower()[:200], at=_now()))
+            pair = count(AttemptRow.email == email, AttemptRow.client == client)
+            throttled = (pair > MAX_FAILURES or count(AttemptRow.client == client) > MAX_CLIENT_FAILURES
+                         or (pair > 1 and count(AttemptRow.email == email) > MAX_ADDRESS_FAILURES))
+        if throttled:
+            self.end_attempt(attempt_id)  # a refused attempt does not extend the lockout
+            return None
+        return attempt_id
 
-    def clear_failures(self, email: str) -> None:
+    def end_attempt(self, attempt_id: int, *, succeeded_for: tuple[str, str] | None = None) -> None:
+        """Forget an attempt; after a success, also this client's failures for that address."""
         with Session(self.store.engine) as s, s.begin():
-            s.execute(delete(FailureRow).where(FailureRow.email == email))
+            s.execute(delete(AttemptRow).where(AttemptRow.id == attempt_id))
+            if succeeded_for:
+                email, client = succeeded_for
+                s.execute(delete(AttemptRow).where(AttemptRow.email == email, AttemptRow.client == client[:100]))
 
     def principal(self, email: str) -> Principal | None:
         with Session(self.store.engine) as s:
             user = s.scalar(select(UserRow).where(UserRow.email == email))
             return None if user is None or user.disabled else Principal(user.email, user.role, user.publisher)
+
+    def start_session(self, email: str) -> str:
+        """A new session for an active user; returns the id for the cookie (only its hash is kept)."""
+        session_id, now = secrets.token_urlsafe(32), _now()
+        with Session(self.store.engine) as s, s.begin():
+            user = s.scalar(select(UserRow).where(UserRow.email == email))
+            if user is None or user.disabled:
+                raise AccountError(f"there is no active user '{email}'")
+            s.execute(delete(SessionRow).where(SessionRow.expires_at < now))
+            s.add(SessionRow(id_hash=_sha256(session_id), user_id=user.id, created_at=now,
+                             expires_at=now + SESSION_LIFETIME))
+        return session_id
+
+    def session_principal(self, session_id: str) -> Principal | None:
+        """Who holds this session, if it is still live and the user is active."""
+        if not isinstance(session_id, str) or not session_id:
+            return None
+        with Session(self.store.engine) as s:
+            row = s.get(SessionRow, _sha256(session_id))
+            if row is None or _utc(row.expires_at) <= _now():
+                return None
+            user = s.get(UserRow, row.user_id)
+            return None if user is None or user.disabled else Principal(user.email, user.role, user.publisher)
+
+    def end_session(self, session_id: str) -> None:
+        if isinstance(session_id, str) and session_id:
+            with Session(self.store.engine) as s, s.begin():
+                s.execute(delete(SessionRow).where(SessionRow.id_hash == _sha256(session_id)))
 
     def create_token(self, email: str) -> tuple[str, str]:
         """Return (token id, token). The token is shown once; only its hash is kept."""

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -109,7 +110,7 @@ class Store:
 
     def __init__(self, url: str):
         if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+            _private_file(Path(url.removeprefix("sqlite:///").partition("?")[0]))
         self.url = url
         self.engine = create_engine(url, future=True, pool_pre_ping=True)
         if url.startswith("sqlite"):
@@ -241,6 +242,19 @@ class Store:
             q = select(RevisionRow).where(RevisionRow.dataset_id == dataset_id).order_by(RevisionRow.number)
             return [Revision(r.seq, r.dataset_id, r.number, r.action, r.author, r.route, r.note,
                              _utc(r.created_at), r.record) for r in s.scalars(q)]
+
+
+def _private_file(path: Path) -> None:
+    """Create the SQLite file owner-only (0600) before SQLite opens it; its -wal and -shm files follow its mode."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        if path.stat().st_mode & 0o077:
+            try:
+                path.chmod(0o600)  # tighten a file made by an older version
+            except OSError:
+                pass  # not ours to change (e.g. owned by another account)
 
 
 def _pub(row: PublisherRow) -> dict:

@@ -1,6 +1,7 @@
 """Flask web UI and JSON API (app factory)."""
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 
@@ -18,9 +19,17 @@ def _secret_key(settings: Settings) -> str:
         return settings.secret_key
     path = Path(settings.instance_dir) / "secret_key"
     path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+    try:  # created owner-only from the start: no moment when others can read it
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        if path.stat().st_mode & 0o077:
+            try:
+                path.chmod(0o600)  # tighten a file made by an older version
+            except OSError:
+                pass  # not ours to change (e.g. owned by another account)
+    else:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
     return path.read_text().strip()
 
 
@@ -55,6 +64,9 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     from . import views_harvest
 
     app.register_blueprint(views_harvest.bp)
+    from . import views_info
+
+    app.register_blueprint(views_info.bp)
 
     @app.route("/assets/<path:filename>")
     def govuk_assets(filename: str):
@@ -68,6 +80,8 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
         response.headers.setdefault("Content-Security-Policy",
                                     "default-src 'self'; script-src 'self' 'unsafe-inline'; img-src 'self' data:; "
                                     "style-src 'self' 'unsafe-inline'")
+        if settings.base_url.startswith("https://"):
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response
 
     return app

@@ -6,7 +6,7 @@ from urllib.parse import urlparse
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
 
-from catalogue.accounts import Accounts, Principal
+from catalogue.accounts import SESSION_LIFETIME, WINDOW, Accounts, Principal
 
 bp = Blueprint("auth", __name__)
 
@@ -31,8 +31,7 @@ def _load_principal() -> Principal | None:
         return accounts().verify_token(token.strip())
     if request.path.startswith("/api/"):
         return None  # the API takes bearer tokens only, so cookies cannot be used against it (no CSRF)
-    email = session.get("email")
-    return accounts().principal(email) if email else None
+    return accounts().session_principal(session.get("sid"))  # the cookie holds a revocable session id only
 
 
 def role_required(*roles: str):
@@ -64,18 +63,20 @@ def _safe_next(target: str | None) -> str:
 def login():
     error, status = "", 200
     if request.method == "POST":
-        email = request.form.get("email", "")
-        if accounts().locked_out(email):
-            error, status = "Too many failed attempts to sign in. Wait 15 minutes and try again.", 429
+        email, client = request.form.get("email", ""), request.remote_addr or ""
+        attempt = accounts().begin_attempt(email, client)
+        if attempt is None:
+            minutes = int(WINDOW.total_seconds() // 60)
+            error, status = f"Too many failed attempts to sign in. Wait {minutes} minutes and try again.", 429
         else:
             user = accounts().authenticate(email, request.form.get("password", ""))
             if user is not None:
-                accounts().clear_failures(user.email)
+                accounts().end_attempt(attempt, succeeded_for=(user.email, client))
+                accounts().end_session(session.get("sid"))
                 session.clear()
-                session["email"] = user.email
+                session["sid"] = accounts().start_session(user.email)
                 session.permanent = True
                 return redirect(_safe_next(request.args.get("next")))
-            accounts().record_failure(email)
             error, status = "The email address or password is not right, or the account is disabled.", 401
     return render_template("login.html", error=error, email=request.form.get("email", ""),
                            next=request.args.get("next", "")), status
@@ -83,6 +84,7 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    accounts().end_session(session.get("sid"))  # a copy of the cookie no longer works
     session.clear()
     return redirect("/")
 
@@ -93,7 +95,7 @@ def register(app) -> None:
     app.extensions["accounts"] = Accounts(app.extensions["catalogue"].store)
     app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
                       SESSION_COOKIE_SECURE=app.config["SETTINGS"].base_url.startswith("https"),
-                      WTF_CSRF_TIME_LIMIT=None)
+                      PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME, WTF_CSRF_TIME_LIMIT=None)
     csrf = CSRFProtect(app)
     app.extensions["csrf_protect"] = csrf
     app.register_blueprint(bp)
