@@ -200,8 +200,9 @@ def upload():
         body["dry_run"] = True
         return jsonify(body), 200
     if wrong_org:
+        first = wrong_org[0].report.issues[-1].message
         return _error(403, "Forbidden", f"{len(wrong_org)} record(s) are for, or held by, another organisation; "
-                                        f"nothing was saved. {wrong_org[0].report.issues[-1].message}", **{k: v for k, v in check.to_dict().items()})
+                                        f"nothing was saved. {first}", **check.to_dict())
     mode = request.args.get("mode", "all")
     if mode not in ("all", "valid"):
         return _error(400, "Bad Request", "mode must be 'all' (the default) or 'valid'.")
