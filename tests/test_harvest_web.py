@@ -37,7 +37,7 @@ def test_sources_page_and_json(harvested, login):
     login(client, role="steward")
     html = client.get("/harvest").get_data(as_text=True)
     assert "portal" in html and "from environment variable PORTAL_TOKEN (bearer)" in html and "nightly" in html
-    assert 'href="/harvest">Harvest sources</a>' in html  # in the navigation, for stewards
+    assert 'class="govuk-service-navigation__link" href="/harvest"' in html  # in the navigation, for stewards
     assert f'href="/harvest/runs/{result.run.id}"' in html and "partial" in html
     data = client.get("/harvest.json").get_json()
     src = data["sources"][0]
