@@ -56,7 +56,8 @@ class RunRow(Base):
 
 
 # Columns added after the first release, with the SQL type that adds them to an existing table.
-_NEW_RUN_COLUMNS = {"host": "VARCHAR(255) DEFAULT ''", "pid": "INTEGER DEFAULT 0", "proc_start": "VARCHAR(80) DEFAULT ''"}
+_NEW_RUN_COLUMNS = {"host": "VARCHAR(255) DEFAULT ''", "pid": "INTEGER DEFAULT 0",
+                    "proc_start": "VARCHAR(80) DEFAULT ''"}
 
 
 class OutcomeRow(Base):

@@ -157,7 +157,7 @@ def _summary(totals: dict) -> str:
               help="Extra attempts after a 429/5xx answer or a connection error, with exponential backoff.")
 @click.option("--max-mb", type=click.FloatRange(min=0.001, max=1024), default=MAX_BYTES / 2**20, show_default=True,
               help=f"Largest response accepted, in MB. Reading one takes up to about {MEMORY_FACTOR} times its size "
-                   "in memory, so raise it only on a machine that can hold that.")
+                   "in memory (under 1 GB at the default), so raise it only on a machine that can hold that.")
 @click.option("--force", is_flag=True,
               help="Start even if a run of this source is marked running (that run is marked failed). A run whose "
                    "process on this machine has died is cleared without it.")

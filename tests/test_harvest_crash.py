@@ -1,4 +1,4 @@
-"""A harvest killed mid-run: the next run starts at once and adopts what the killed run stored. --force clears a lock."""
+"""A killed harvest: the next run starts at once and adopts what the killed run stored. --force clears a lock."""
 import json
 import os
 import subprocess
