@@ -1,4 +1,4 @@
-"""Field-level differences between two revisions of a record."""
+"""Revision history for readers, and field-level differences between two revisions of a record."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
@@ -47,3 +47,16 @@ def _sort_key(path: str):
     import re
 
     return [int(p) if p.isdigit() else p for p in re.split(r"[.\[\]]+", path) if p]
+
+
+def revision_entry(rev, organisation_names: dict[str, str], show_author: bool) -> dict:
+    """One revision as shown in history: the organisation and route for everyone; who made it only if
+    `show_author` (stewards, admins and the record's own organisation), since authors are staff emails."""
+    pub = rev.record.get("publisher") if isinstance(rev.record, dict) else None
+    pub = pub if isinstance(pub, str) else ""
+    entry = {"number": rev.number, "action": rev.action, "organisation": pub,
+             "organisation_name": organisation_names.get(pub, pub), "route": rev.route, "note": rev.note,
+             "created_at": rev.created_at.isoformat(timespec="seconds")}
+    if show_author:
+        entry["author"] = rev.author
+    return entry

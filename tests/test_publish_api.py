@@ -113,7 +113,7 @@ def test_create_then_revisions_and_diff(client, tokens, example_record):
     assert resp.status_code == 200 and resp.get_json()["revision"] == 2
     history = client.get(f"/datasets/{rec['identifier']}/history.json").get_json()
     assert [r["number"] for r in history["revisions"]] == [2, 1]
-    assert history["revisions"][0]["author"].startswith("api.publisher.department-for-education@example.org")
+    assert history["revisions"][0]["organisation"] == DFE and "author" not in history["revisions"][0]
     assert history["revisions"][0]["route"] == "api"
     changes = client.get(f"/datasets/{rec['identifier']}/diff.json?from=1&to=2").get_json()["changes"]
     by_path = {c["path"]: c for c in changes}
@@ -347,3 +347,33 @@ def test_a_draft_holds_its_identifier_exactly_like_a_stored_record(writable_app,
         assert f"'{ident}' belongs to '{DFE}'" in text, text
         answers[held_as] = (resp.status_code, resp.get_json()["error"].replace(ident, "X"))
     assert answers["record"] == answers["draft"] and answers["draft"][0] == 403
+
+
+AUTHOR_AUDIENCES = {"anonymous": False, "other publisher": False, "right publisher": True, "steward": True,
+                    "admin": True}
+
+
+@pytest.mark.parametrize("who", list(AUTHOR_AUDIENCES))
+def test_history_shows_authors_only_to_stewards_admins_and_the_records_organisation(
+        writable_app, tokens, login, example_record, who):
+    rec = new_record(example_record, "dfe-history")
+    api = writable_app.test_client()
+    api.post("/api/datasets", data=json.dumps(rec), headers=headers(tokens["right publisher"]))
+    api.patch("/api/datasets/dfe-history", data=json.dumps({"version": "v2"}), headers=headers(tokens["right publisher"]))
+    author = writable_app.extensions["catalogue"].store.revisions("dfe-history")[-1].author
+    email, token_id = author.split(" (token ")[0], author.split("(token ")[1].rstrip(")")
+    client = writable_app.test_client()
+    if who != "anonymous":
+        role = "publisher" if "publisher" in who else who
+        login(client, role=role, publisher=OTHER if who == "other publisher" else DFE)
+    history = client.get("/datasets/dfe-history/history.json").get_json()
+    diff = client.get("/datasets/dfe-history/diff.json?from=1&to=2").get_json()
+    for entry in history["revisions"] + [diff["from_revision"], diff["to_revision"]]:
+        assert entry["organisation"] == DFE and entry["route"] == "api"
+        assert ("author" in entry) is AUTHOR_AUDIENCES[who]
+    pages = [client.get("/datasets/dfe-history/history").get_data(as_text=True),
+             client.get("/datasets/dfe-history/diff?from=1&to=2").get_data(as_text=True)]
+    for text in [json.dumps(history), json.dumps(diff)] + pages:
+        assert (email in text) is AUTHOR_AUDIENCES[who] and (token_id in text) is AUTHOR_AUDIENCES[who]
+    for page in pages:
+        assert "Department for Education" in page and "api" in page

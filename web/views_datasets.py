@@ -6,7 +6,7 @@ from urllib.parse import quote
 from flask import Blueprint, Response, request
 
 from catalogue.dcat import catalogue_graph, record_to_graph
-from catalogue.history import diff
+from catalogue.history import diff, revision_entry
 from catalogue.rdf_io import FORMATS, serialize
 from catalogue.schema import readiness_config
 from catalogue.service import dataset_summary
@@ -59,6 +59,12 @@ def dataset(name: str):
     return respond("dataset.html", {**data, "record": page_record(ds.record)}, False)  # the page reads a shaped copy
 
 
+def _may_see_authors(ds) -> bool:
+    """Who made each change is for stewards, admins and the record's organisation; others see the route."""
+    user = current_user()
+    return bool(user and user.can_see_drafts(ds.publisher))
+
+
 def _revision_data(dataset_id: str) -> tuple:
     ds = catalogue().get(dataset_id)
     if ds is None:
@@ -70,9 +76,9 @@ def _revision_data(dataset_id: str) -> tuple:
 @bp.route("/datasets/<dataset_id>/history.json", endpoint="history_json")
 def history(dataset_id: str):
     ds, revisions = _revision_data(dataset_id)
-    rows = [{"number": r.number, "action": r.action, "author": r.author, "route": r.route, "note": r.note,
-             "created_at": r.created_at.isoformat(timespec="seconds")} for r in reversed(revisions)]
-    data = {"id": ds.id, "title": ds.title, "status": ds.status, "revisions": rows}
+    names, show = catalogue().publisher_names(), _may_see_authors(ds)
+    rows = [revision_entry(r, names, show) for r in reversed(revisions)]
+    data = {"id": ds.id, "title": ds.title, "status": ds.status, "show_authors": show, "revisions": rows}
     return respond("history.html", data, request.path.endswith(".json"))
 
 
@@ -89,8 +95,11 @@ def revision_diff(dataset_id: str):
     if a not in by_number or b not in by_number:
         not_found(f"'{dataset_id}' has revisions 1 to {ds.revision}.")
     changes = [c.to_dict() for c in diff(by_number[a].record, by_number[b].record)]
+    names, show = catalogue().publisher_names(), _may_see_authors(ds)
     data = {"id": ds.id, "title": ds.title, "from": a, "to": b, "changes": changes,
-            "revisions": list(range(1, ds.revision + 1))}
+            "revisions": list(range(1, ds.revision + 1)), "show_authors": show,
+            "from_revision": revision_entry(by_number[a], names, show),
+            "to_revision": revision_entry(by_number[b], names, show)}
     if request.path.endswith(".json"):
         return respond("diff.html", data, True)
     return respond("diff.html", {**data, "self_from": a}, False)
