@@ -162,6 +162,14 @@ def test_api_write_endpoints_give_400_for_unreadable_json(client, auth, body, wo
     assert words in resp.get_json()["error"]
 
 
+@pytest.mark.parametrize("body", [b'{"reason": "\\ud800"}', b'{"reason": "a\\u0000"}', b'{"reason": "\xff"}'])
+def test_withdraw_refuses_unstorable_reasons(client, auth, body):
+    resp = client.post("/api/datasets/dfe-national-pupil-database/withdraw", data=body, headers=auth)
+    error = resp.get_json()["error"]
+    assert resp.status_code == 400 and ("$.reason" in error or "UTF-8" in error), error
+    assert client.get("/api/datasets/dfe-national-pupil-database").get_json()["status"] == "published"
+
+
 def test_nan_never_reaches_the_json_twins(client, auth, example_record):
     rec = record(example_record)
     rec["variables"][0]["completeness"] = float("nan")

@@ -6,7 +6,7 @@ import copy
 from flask import Blueprint, abort, current_app, jsonify, request
 
 from catalogue.drafts import DraftError, Drafts
-from catalogue.records_io import InputError, loads, parse_records
+from catalogue.records_io import InputError, decode, loads, parse_records
 from catalogue.uploads import UploadError, check_records, parse_upload, publish
 from catalogue.validation import Report, unstorable
 
@@ -47,11 +47,15 @@ def _body_record() -> dict:
 
 def _body_json():
     """A small JSON body (None if empty), parsed as strictly as records are."""
-    text = request.get_data(as_text=True, parse_form_data=False)
     try:
-        return loads(text, "request body") if text.strip() else None
+        text = decode(request.get_data(), "request body")
+        value = loads(text, "request body") if text.strip() else None
     except InputError as exc:
         abort(400, description=str(exc))
+    bad = unstorable(value)
+    if bad:
+        abort(400, description=f"request body: {bad[0].path}: {bad[0].message}")
+    return value
 
 
 def _check_owner(dataset_id: str) -> None:
