@@ -3,11 +3,15 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 
+from catalogue.accounts import SESSION_LIFETIME, WINDOW
+
 from .common import respond
 
 bp = Blueprint("info", __name__)
 CONTACT = "catalogue-team@example.org"
 UPDATED = "2026-11-29"
+HOURS = int(SESSION_LIFETIME.total_seconds() // 3600)
+MINUTES = int(WINDOW.total_seconds() // 60)
 
 ACCESSIBILITY = {
     "title": "Accessibility statement",
@@ -55,7 +59,10 @@ PRIVACY = {
          "items": [
              "for people who publish or steward metadata: an email address, a role, the publisher they work for, "
              "a hashed password and hashed API tokens;",
-             "the time of each failed sign-in for an email address, kept for 15 minutes to stop password guessing;",
+             f"each sign-in attempt: the email address tried, the network (IP) address it came from and the time, "
+             f"so that password guessing can be stopped; failures count for {MINUTES} minutes;",
+             f"for each signed-in browser, a fingerprint (hash) of its session id, kept for up to {HOURS} hours or "
+             "until you sign out;",
              "who made each change to a dataset's metadata (their email address) and when, in the dataset's "
              "public revision history;",
              "uploaded files waiting to be published, for up to a day."]},
@@ -77,9 +84,9 @@ COOKIES = {
     ],
     "cookies": [
         {"name": "session",
-         "purpose": "Remembers that you have signed in and holds a token that protects forms against "
-                    "cross-site request forgery. Set when you open a page with a form, such as sign in.",
-         "expires": "When you close your browser"},
+         "purpose": "Holds a token that protects forms against cross-site request forgery and, once you sign "
+                    "in, a random session id. Set when you open a page with a form, such as sign in.",
+         "expires": f"When you close your browser, or {HOURS} hours after you sign in"},
     ],
 }
 
