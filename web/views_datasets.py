@@ -1,11 +1,13 @@
 """Dataset pages, their JSON twins and RDF exports; whole-catalogue RDF."""
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import quote
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request, send_file
 
-from catalogue.dcat import catalogue_graph, record_to_graph
+from catalogue.dcat import record_to_graph
+from catalogue.export import ExportCache
 from catalogue.history import diff, revision_entry
 from catalogue.rdf_io import FORMATS, serialize
 from catalogue.schema import readiness_config
@@ -109,11 +111,37 @@ def revision_diff(dataset_id: str):
 def whole_catalogue(ext: str):
     if ext not in RDF_FORMATS:
         not_found(f"Unknown format '{ext}'. Use one of: {', '.join(RDF_FORMATS)}.")
-    cat = catalogue()
-    pubs = {p["id"]: p for p in cat.store.publishers()}
-    graph = catalogue_graph([d.record for d in cat.store.datasets()], cat.settings.base_url, pubs)
-    body, mimetype = serialize(graph, ext)
-    return Response(body, mimetype=mimetype)
+    for _attempt in range(3):
+        path, key = _exports().get(ext)  # built once per store change, record by record, under a file lock
+        try:
+            resp = send_file(path, mimetype=FORMATS[ext][1], download_name=f"catalogue.{ext}", etag=key,
+                             conditional=True)
+        except FileNotFoundError:  # replaced by a newer build between get() and opening it: ask again
+            continue
+        if resp.status_code == 304 or request.method == "HEAD":
+            resp.close()  # no body will be read: release the file now
+        else:
+            resp.response = _closing(resp.response)
+        return resp
+    raise RuntimeError("the catalogue export keeps being replaced")
+
+
+def _closing(body):
+    """The file's chunks, closing it once read to the end (not only when the server calls close())."""
+    try:
+        yield from body
+    finally:
+        body.close()
+
+
+def _exports() -> ExportCache:
+    """The app's cache of whole-catalogue exports, in <instance>/exports."""
+    exports = current_app.extensions.get("catalogue_exports")
+    if exports is None:
+        cat = catalogue()
+        exports = ExportCache(cat.store, Path(cat.settings.instance_dir) / "exports", cat.settings.base_url)
+        current_app.extensions["catalogue_exports"] = exports
+    return exports
 
 
 assert set(RDF_FORMATS) <= set(FORMATS)

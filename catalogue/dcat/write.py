@@ -187,13 +187,14 @@ class _Writer:
         self.many(ds, DCTERMS.relation, "relatedResource", r.get("relatedResource"), _iri)
         self.many(ds, DCAT.distribution, "distribution", r.get("distribution"), self.distribution)
         if "owner" in r:
-            org = self.agent(r["owner"]["organisation"])
+            org = self.agent(r["owner"]["organisation"]) if "organisation" in r["owner"] else None  # may be partial
             agent = org
             if "team" in r["owner"]:
                 agent = self.typed(BNode(), FOAF.Agent, FOAF.Organization, ORG.OrganizationalUnit)
                 add(agent, FOAF.name, Literal(r["owner"]["team"]))
                 add(agent, ORG.unitOf, org)
-            self.attribution(ds, agent, OWNER_ROLE)
+            if agent is not None:
+                self.attribution(ds, agent, OWNER_ROLE)
         if "informationAssetOwner" in r:
             iao = r["informationAssetOwner"]
             agent = self.vcard(self.typed(BNode(), PROV.Agent, VCARD.Individual),
@@ -351,14 +352,33 @@ def record_to_graph(record: dict, base_uri: str, publishers: dict[str, dict] | N
     return g
 
 
-def catalogue_graph(records: list[dict], base_uri: str, publishers: dict | None = None,
-                    title: str = "UK cross-government data catalogue", *,
-                    description: str = "Descriptions of UK government datasets for linked-data research: owners, "
-                                       "Information Asset Owners, variables, coverage and how to get access.",
-                    publisher: str | None = None) -> Graph:
+TITLE = "UK cross-government data catalogue"
+DESCRIPTION = ("Descriptions of UK government datasets for linked-data research: owners, Information Asset Owners, "
+               "variables, coverage and how to get access.")
+
+
+def catalogue_graph(records: list[dict], base_uri: str, publishers: dict | None = None, title: str = TITLE, *,
+                    description: str = DESCRIPTION, publisher: str | None = None) -> Graph:
     """A dcat:Catalog holding every record. publisher is a publisher slug; by default the catalogue publishes itself."""
-    base = base_uri.rstrip("/")
     g = new_graph()
+    w = _Writer(g, base_uri.rstrip("/"), publishers or {})
+    datasets = [w.dataset(r) for r in records]
+    return catalogue_node(datasets, latest_modified(r.get("modified") for r in records), base_uri, publishers, title,
+                          description=description, publisher=publisher, graph=g)
+
+
+def latest_modified(values) -> str | None:
+    """The latest of the values that start with a date (the catalogue's dct:modified), or None."""
+    dates = [str(v) for v in values if v is not None and _DATE.match(str(v))]
+    return max(dates) if dates else None
+
+
+def catalogue_node(datasets: list[URIRef], modified: str | None, base_uri: str, publishers: dict | None = None,
+                   title: str = TITLE, *, description: str = DESCRIPTION, publisher: str | None = None,
+                   graph: Graph | None = None) -> Graph:
+    """The dcat:Catalog node alone, linking to the given dataset IRIs (for exports written record by record)."""
+    base = base_uri.rstrip("/")
+    g = _bind(graph) if graph is not None else new_graph()
     w = _Writer(g, base, publishers or {})
     cat = w.typed(URIRef(f"{base}/catalogue"), DCAT.Catalog)
     w.add(cat, DCTERMS.title, _en(title))
@@ -371,10 +391,8 @@ def catalogue_graph(records: list[dict], base_uri: str, publishers: dict | None 
     w.add(cat, DCTERMS.publisher, agent)
     w.add(cat, FOAF.homepage, w.typed(URIRef(f"{base}/"), FOAF.Document))
     w.add(cat, DCTERMS.language, w.typed(LANG_ENG, DCTERMS.LinguisticSystem))
-    dates = [r["modified"] for r in records if _DATE.match(str(r.get("modified", "")))]
-    if dates:
-        w.add(cat, DCTERMS.modified, _date(max(dates)))
-    for r in records:
-        w.add(cat, DCAT.dataset, w.dataset(r))
+    if modified:
+        w.add(cat, DCTERMS.modified, _date(modified))
+    for ds in datasets:
+        w.add(cat, DCAT.dataset, ds)
     return g
-
