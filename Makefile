@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 GOVUK_FRONTEND_VERSION := 6.3.0
+AXE_CORE_VERSION := 4.14.1
+AXE := build/axe-core-$(AXE_CORE_VERSION)/package/axe.min.js
 ASSETS := web/static/govuk/govuk-frontend.min.css
 STAMP := $(VENV)/.installed
 N ?= 10000
@@ -43,11 +45,17 @@ test: install
 test-postgres: install
 	bash scripts/with_postgres.sh $(BIN)/pytest -q -m postgres
 
-# Journeys in a real browser: Debian's Chromium (installed if missing, as root) driven by Playwright.
-test-browser: install
+# axe-core, pinned, from the npm registry: the browser tests run it on every page they visit.
+$(AXE):
+	rm -rf build/axe-core-$(AXE_CORE_VERSION) && mkdir -p build/axe-core-$(AXE_CORE_VERSION)
+	cd build/axe-core-$(AXE_CORE_VERSION) && npm pack --silent axe-core@$(AXE_CORE_VERSION) >/dev/null && tar xzf axe-core-$(AXE_CORE_VERSION).tgz
+
+# Journeys in a real browser: Debian's Chromium (installed if missing, as root) driven by Playwright, with axe-core
+# checking every page at 1280 and 390 px.
+test-browser: install $(AXE)
 	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 	$(BIN)/pip install --quiet -e ".[browser]"
-	CATALOGUE_BROWSER=$$(command -v chromium) $(BIN)/pytest -q -m browser
+	CATALOGUE_BROWSER=$$(command -v chromium) CATALOGUE_AXE=$(CURDIR)/$(AXE) $(BIN)/pytest -q -m browser
 
 # Harvest from a real CKAN 2.12 (../shared/peers/ckan, needs root the first time): start and seed it, run the
 # tests marked `integration`, and stop it again even when they fail.

@@ -1,27 +1,24 @@
 """Every page type in a real browser, checked with axe-core at desktop and mobile widths. Run by `make test-browser`.
 
-axe-core comes pinned from the npm registry (the Makefile puts it in build/axe-core). Skipped unless
+axe-core comes pinned from the npm registry (the Makefile fetches it into build/). Skipped unless
 CATALOGUE_BROWSER names a Chromium executable.
 """
 import copy
 import os
 import threading
-from pathlib import Path
-
 import pytest
 from werkzeug.serving import WSGIRequestHandler, make_server
 
+from axe_helpers import AXE, axe_violations
 from conftest import SEED_PUBLISHERS, SEED_RECORDS, TEST_PASSWORD, make_app, make_settings
 from fake_servers import FakeCkan, ckan_package
 from harvest_helpers import add_source, run
 
 BROWSER = os.environ.get("CATALOGUE_BROWSER")
-AXE = Path(__file__).resolve().parent.parent / "build" / "axe-core" / "package" / "axe.min.js"
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not BROWSER, reason="set CATALOGUE_BROWSER to a Chromium executable")]
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
-TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 WIDTHS = [1280, 390]
 EXAMPLE = "dfe-national-pupil-database"
 PUBLISHER = "pub@example.org"
@@ -104,15 +101,9 @@ def signed_in(browser, base: str, email: str | None, width: int):
     return context, page
 
 
-def axe_violations(page) -> list[str]:
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", TAGS)
-    return [f"{v['id']}: {', '.join(str(n['target']) for n in v['nodes'][:5])}" for v in result["violations"]]
-
-
 @pytest.mark.parametrize("width", WIDTHS)
 def test_every_page_has_no_axe_violations_and_no_sideways_scroll(site, browser, width):
-    assert AXE.exists(), "run `make test-browser` (it fetches the pinned axe-core into build/axe-core)"
+    assert AXE.exists(), f"{AXE} is missing: run `make test-browser`, which fetches the pinned axe-core"
     problems = []
     for who in (None, PUBLISHER, STEWARD):
         context, page = signed_in(browser, site["url"], who, width)
