@@ -11,7 +11,7 @@ N ?= 10000
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-postgres test-browser test-integration bench bench-audit bench-harvest install assets reindex clean
+.PHONY: run test test-postgres test-browser test-integration bench bench-audit bench-export bench-harvest install assets reindex clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -85,6 +85,11 @@ bench: install
 
 bench-audit: install
 	$(BIN)/python benchmarks/bench_audit.py --n $(N)
+
+# Whole-catalogue exports from a real server process: cold and cached times per format, 4 concurrent cold
+# requests, peak server RSS.
+bench-export: install
+	$(BIN)/python benchmarks/bench_export.py --n $(N)
 
 reindex: install
 	$(BIN)/catalogue reindex
