@@ -236,18 +236,16 @@ def export(obj: Ctx, fmt, output):
       catalogue export --format ttl --output catalogue.ttl
       catalogue export --format jsonld > catalogue.jsonld
     """
-    from .dcat import catalogue_graph
-    from .rdf_io import serialize
+    from .export import export_store
 
-    cat = obj.catalogue
-    records = [d.record for d in cat.store.datasets()]
-    pubs = {p["id"]: p for p in cat.store.publishers()}
-    data, _ = serialize(catalogue_graph(records, obj.settings.base_url, pubs), fmt)
+    store = obj.catalogue.store
+    pieces = export_store(store, fmt, obj.settings.base_url)  # record by record: memory bounded by one record
     if output:
-        Path(output).write_bytes(data)
-        click.echo(f"Exported {len(records)} datasets to {output}.", err=True)
+        with open(output, "wb") as out:
+            out.writelines(pieces)
+        click.echo(f"Exported {store.count()} datasets to {output}.", err=True)
     else:
-        click.get_binary_stream("stdout").write(data)
+        click.get_binary_stream("stdout").writelines(pieces)
 
 
 @main.command("import")
