@@ -240,3 +240,12 @@ def test_cli_load_refuses_nan_and_surrogates(runner, tmp_path, settings, example
     path.write_text(json.dumps(good) + "\n" + json.dumps({**good, "x": float("nan")}) + "\n")
     result = runner.invoke(main, [*where, "load", str(path)])
     assert result.exit_code == 1 and "line 2" in result.output and "NaN" in result.output
+
+
+@pytest.mark.parametrize("path", ["/datasets/a%00b", "/datasets/a%00b.json", "/publishers/%00", "/harvest/sources/%00",
+                                  "/datasets/%00/history.json"])
+def test_nul_in_an_address_is_404(client, login, path):
+    login(client, role="steward")
+    assert client.get(path).status_code == 404
+    resp = client.put("/api/datasets/a%00b", data="{}", headers={"Content-Type": "application/json"})
+    assert resp.status_code == 404

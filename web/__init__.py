@@ -5,7 +5,7 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask, send_from_directory
+from flask import Flask, abort, send_from_directory
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
 from catalogue.service import Catalogue
@@ -71,6 +71,12 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     @app.route("/assets/<path:filename>")
     def govuk_assets(filename: str):
         return send_from_directory(STATIC / "govuk" / "assets", filename)
+
+    @app.url_value_preprocessor
+    def refuse_nul(endpoint, values):
+        """No identifier can hold NUL (PostgreSQL text cannot), so such an address names nothing."""
+        if values and any(isinstance(v, str) and "\x00" in v for v in values.values()):
+            abort(404, description="There is nothing at this address.")
 
     @app.after_request
     def security_headers(response):
