@@ -120,3 +120,39 @@ def test_foreign_dcat_records_render_every_page(empty_catalogue, login):
     login(client, role="steward")
     bad += page_failures(client, audit_paths({d.publisher for d in datasets}))
     assert bad == [], "\n".join(bad)
+
+
+# ------------------------------------------------------------------ refused URLs (Hardening 16c)
+
+JS = "javascript:alert(1)"
+FEED = b"""@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .
+<https://ex.org/ds/js> a dcat:Dataset ; dct:identifier "js-feed" ; dct:title "Feed with a script link" ;
+  dct:publisher <https://ex.org/org/peer> ;
+  dcat:distribution [ a dcat:Distribution ; dct:title "Scripted file" ; dcat:accessURL <javascript:alert(1)> ] ."""
+
+
+def test_a_dropped_javascript_url_shows_no_link(empty_catalogue, tmp_path):
+    path = tmp_path / "feed.ttl"
+    path.write_bytes(FEED)
+    add_source(empty_catalogue, "feed", "dcat", str(path))
+    assert run(empty_catalogue, "feed").run.totals["created"] == 1
+    dist = empty_catalogue.store.get("js-feed").record["distribution"]
+    assert dist == [{"title": "Scripted file"}]  # the harvester dropped the URL
+    html = make_app(empty_catalogue).test_client().get("/datasets/js-feed").get_data(as_text=True)
+    assert "<li>Scripted file</li>" in html and 'href=""' not in html
+
+
+def test_stored_non_http_urls_render_as_text(empty_catalogue):
+    rec = {"identifier": "js-stored", "publisher": "home-office", "title": "Stored script links", "licence": JS,
+           "contactPoint": {"contactName": "Team", "email": "team@example.org"},
+           "distribution": [{"title": "File", "accessURL": JS}, {"accessURL": "https://ok.example/file.csv"}],
+           "access": {"routes": [{"type": "tre", "name": "Route", "url": JS}], "applicationUrl": JS,
+                      "syntheticDataAvailable": True, "syntheticDataUrl": JS},
+           "linkage": {"linkedDatasets": [{"title": "Other", "url": JS}], "methodDocumentation": JS}}
+    result = empty_catalogue.save(rec, author="t", route="harvest", allow_invalid=True)
+    assert result.action == "created"  # invalid (pattern ^https?://) but stored, flagged
+    html = make_app(empty_catalogue).test_client().get("/datasets/js-stored").get_data(as_text=True)
+    assert 'href="javascript' not in html and 'href=""' not in html
+    assert '<a class="govuk-link" href="https://ok.example/file.csv">https://ok.example/file.csv</a>' in html
+    for text in ("<li>File</li>", "Route <span", "<li>Other</li>", "Method documentation"):
+        assert text in html

@@ -53,7 +53,8 @@ def dataset(name: str):
         not_found(f"There is no dataset with the identifier '{ident}'.")
     if ext in RDF_FORMATS:
         pubs = {p["id"]: p for p in cat.store.publishers()}
-        body, mimetype = serialize(record_to_graph(ds.record, cat.settings.base_url, pubs), ext)
+        # a flagged record may hold values of the wrong type: the RDF twin, like the page, reads the shaped copy
+        body, mimetype = serialize(record_to_graph(page_record(ds.record), cat.settings.base_url, pubs), ext)
         return Response(body, mimetype=mimetype)
     data = dataset_view_data(ds)
     if ext == "json":

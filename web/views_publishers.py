@@ -6,6 +6,7 @@ from flask import Blueprint, request
 from catalogue.scoring import readiness
 
 from .common import catalogue, not_found, respond, split_ext
+from .record_view import page_record
 from .views_audit import public_summary
 
 bp = Blueprint("publishers", __name__)
@@ -32,8 +33,9 @@ def publisher(name: str):
     datasets = []
     for d in cat.store.datasets(publisher=ident):
         score = readiness(d.record)
-        datasets.append({"id": d.id, "title": d.title, "summary": d.record.get("summary", ""),
-                         "modified": d.record.get("modified", ""), "readiness": score.total, "band": score.band,
+        shaped = page_record(d.record)
+        datasets.append({"id": d.id, "title": d.title, "summary": shaped.get("summary", ""),
+                         "modified": shaped.get("modified", ""), "readiness": score.total, "band": score.band,
                          "band_label": score.band_label, "url": f"/datasets/{d.id}"})
     datasets.sort(key=lambda d: d["title"].lower())
     mean = round(sum(d["readiness"] for d in datasets) / len(datasets), 1) if datasets else None
