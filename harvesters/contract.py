@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Iterator, Protocol
 
@@ -76,8 +77,14 @@ def canonical_json(payload) -> str:
     return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
+UNSTORABLE = re.compile("[\ud800-\udfff\x00]")
+
+
 def payload_text(payload, payload_format: str) -> str:
-    return payload if payload_format != "json" else canonical_json(payload)
+    """The raw payload as storable text: lone surrogates and NUL become \\uXXXX escapes, which mean the same
+    thing inside JSON strings and N-Triples literals, the only places they can occur."""
+    text = payload if payload_format != "json" else canonical_json(payload)
+    return UNSTORABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def digest(text: str) -> str:
