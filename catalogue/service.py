@@ -11,7 +11,7 @@ from .search import SearchEngine, SearchQuery, SearchResult, make_engine
 from .search.documents import search_document
 from .settings import Settings
 from .store import PUBLISHED, Dataset, Store
-from .validation import Issue, Report, storable_text, unstorable, validate
+from .validation import Issue, Report, misshapen, storable_text, unstorable, validate
 
 
 @dataclass
@@ -60,7 +60,8 @@ class Catalogue:
 
     def save_many(self, records: Iterable, *, author: str, route: str, allow_invalid: bool = False,
                   progress: Callable[[int], None] | None = None) -> list[SaveResult]:
-        """The single write path. Invalid records are rejected (nothing stored) unless allow_invalid."""
+        """The single write path. Invalid records are rejected (nothing stored) unless allow_invalid, which stores
+        incomplete records flagged, but never ones with values of the wrong type or text no page can show."""
         results: list[SaveResult | None] = []
         pending: list[tuple[int, dict, Report]] = []  # valid (or allowed) records waiting to be stored
         for i, record in enumerate(records, 1):
@@ -70,7 +71,7 @@ class Catalogue:
             storable = isinstance(record, dict) and all(isinstance(record.get(k), str) and record.get(k)
                                                         for k in ("identifier", "publisher", "title")) \
                 and not unstorable(record)  # lone surrogates, NUL, NaN: never stored, even when flagged
-            if not report.valid and not (allow_invalid and storable):
+            if not report.valid and not (allow_invalid and storable and not misshapen(record)):
                 results.append(SaveResult(ident, "rejected", report))
             else:
                 results.append(None)

@@ -223,6 +223,13 @@ def storable_text(text: str) -> bool:
     return not _text_problem(text)
 
 
+def misshapen(record) -> list[Issue]:
+    """Values of the wrong type anywhere in a record. A flagged record may miss fields, never hold wrong shapes."""
+    if not isinstance(record, dict):
+        return [Issue("$", "A record must be a JSON object.", ERROR)]
+    return [Issue(*_message(err), ERROR) for err in _validator().iter_errors(record) if err.validator == "type"]
+
+
 def unstorable(record) -> list[Issue]:
     """Issues that stop a record being stored at all, even as a draft or a flagged harvest record."""
     if not isinstance(record, dict):

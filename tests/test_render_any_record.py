@@ -100,3 +100,38 @@ def test_every_page_renders_any_stored_record(site, records):
     bad += page_failures(steward, [*AUDIT_PATHS, f"/audit/publishers/{pub}", f"/audit/publishers/{pub}.json",
                                    f"/audit/publishers/{pub}/fix"])
     assert bad == [], "\n".join(bad)
+
+
+JSON_VALUES = st.recursive(st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.floats(allow_nan=False,
+                           allow_infinity=False) | st.text(max_size=20),
+                           lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner,
+                                                                                          max_size=3), max_leaves=8)
+
+
+@st.composite
+def odd_records(draw):
+    """A record as a careless source might send it: any field may hold any JSON value (wrong types included)."""
+    rec, _ = draw(stored_records())
+    for name in draw(st.lists(st.sampled_from(sorted(SCHEMA_PROPS)), min_size=1, max_size=6, unique=True)):
+        if name not in ("identifier", "publisher", "title"):
+            rec[name] = draw(JSON_VALUES)
+    return rec
+
+
+@settings(max_examples=40, print_blob=True, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                               HealthCheck.filter_too_much,
+                                                                               HealthCheck.data_too_large])
+@given(odd_records())
+def test_a_wrongly_shaped_record_is_refused_or_renders(site, rec):
+    """What the store accepts, every page renders; a record of the wrong shape may be refused, never half-stored."""
+    cat, client, steward = site
+    random.seed()
+    before = cat.store.get(rec["identifier"])
+    result = cat.save_many([copy.deepcopy(rec)], author="gen", route="test", allow_invalid=True)[0]
+    if result.action == "rejected":
+        assert cat.store.get(rec["identifier"]) == before
+        return
+    bad = page_failures(client, _pages(rec))
+    pub = quote(rec["publisher"], safe="")
+    bad += page_failures(steward, [f"/audit/publishers/{pub}", f"/audit/publishers/{pub}.json"])
+    assert bad == [], "\n".join(bad)
