@@ -1,6 +1,7 @@
 """Revision history for readers, and field-level differences between two revisions of a record."""
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 
 
@@ -44,9 +45,8 @@ def diff(before: dict, after: dict) -> list[Change]:
 
 
 def _sort_key(path: str):
-    import re
-
-    return [int(p) if p.isdigit() else p for p in re.split(r"[.\[\]]+", path) if p]
+    """List positions in number order; (0, n) and (1, name) so a numeric key never meets a name in a compare."""
+    return [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"[.\[\]]+", path) if p]
 
 
 def revision_entry(rev, organisation_names: dict[str, str], show_author: bool) -> dict:

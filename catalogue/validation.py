@@ -227,7 +227,17 @@ def misshapen(record) -> list[Issue]:
     """Values of the wrong type anywhere in a record. A flagged record may miss fields, never hold wrong shapes."""
     if not isinstance(record, dict):
         return [Issue("$", "A record must be a JSON object.", ERROR)]
-    return [Issue(*_message(err), ERROR) for err in _validator().iter_errors(record) if err.validator == "type"]
+    return [Issue(*_message(err), ERROR) for err in _validator().iter_errors(record) if _wrong_shape(err)]
+
+
+def _wrong_shape(err: ValidationError) -> bool:
+    """A type error, or a value outside an enum that is not even of the enum's type (an object for a code)."""
+    if err.validator == "type":
+        return True
+    if err.validator in ("enum", "const"):
+        allowed = err.validator_value if err.validator == "enum" else [err.validator_value]
+        return not any(type(err.instance) is type(v) for v in allowed)
+    return False
 
 
 def unstorable(record) -> list[Issue]:

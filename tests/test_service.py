@@ -86,3 +86,9 @@ def test_stale_index_catches_up_from_the_revision_counter(small_catalogue, setti
 
 def test_reindex_matches_the_store(small_catalogue):
     assert small_catalogue.reindex() == small_catalogue.store.count() == 12
+
+
+def test_diff_orders_numeric_and_named_keys_without_comparing_them():
+    from catalogue.history import diff
+    changes = diff({"a": {"1": "x", "b": "y"}}, {"a": {"1": "z", "b": "w", "10": "n"}, "c": [1, 2]})
+    assert [c.path for c in changes] == ["$.a.1", "$.a.10", "$.a.b", "$.c[0]", "$.c[1]"]
