@@ -59,7 +59,8 @@ test-browser: install $(AXE)
 
 # Harvest from a real CKAN 2.12 (../shared/peers/ckan, needs root the first time): start and seed it, run the
 # tests marked `integration`, and stop it again even when they fail.
-CKAN_PEER := $(CURDIR)/../shared/peers/ckan
+# The peer scripts live in the workspace's shared folder, beside the checkout (or at /work/shared).
+CKAN_PEER ?= $(firstword $(wildcard $(CURDIR)/../shared/peers/ckan /work/shared/peers/ckan) $(CURDIR)/../shared/peers/ckan)
 CKAN_PEER_HOME ?= /tmp/ckan-peer
 CKAN_URL ?= http://127.0.0.1:5050
 test-integration: install
