@@ -24,10 +24,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_catalogue import PUBLISHERS, synthetic  # noqa: E402
 
-from catalogue.audit_service import audit_catalogue  # noqa: E402
-from catalogue.audit_store import AuditSnapshots  # noqa: E402
-from catalogue.audit_tables import run_tables, to_csv  # noqa: E402
-from catalogue.service import Catalogue  # noqa: E402
+from catalogue.audit.service import audit_catalogue  # noqa: E402
+from catalogue.audit.snapshots import AuditSnapshots  # noqa: E402
+from catalogue.audit.tables import run_tables, to_csv  # noqa: E402
+from catalogue.records.service import Catalogue  # noqa: E402
 from catalogue.settings import Settings  # noqa: E402
 
 TARGET_S = 30.0

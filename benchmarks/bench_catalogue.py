@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from catalogue.search import SearchQuery  # noqa: E402
-from catalogue.service import Catalogue  # noqa: E402
+from catalogue.records.service import Catalogue  # noqa: E402
 from catalogue.settings import Settings  # noqa: E402
 
 PUBLISHERS = ["department-for-education", "department-for-work-pensions", "hm-revenue-customs",

@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_catalogue import PUBLISHERS, synthetic  # noqa: E402
 
-from catalogue.service import Catalogue  # noqa: E402
+from catalogue.records.service import Catalogue  # noqa: E402
 from catalogue.settings import Settings  # noqa: E402
 
 FORMATS = ("ttl", "jsonld", "rdf")

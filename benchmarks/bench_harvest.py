@@ -19,8 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from catalogue.harvest_store import HarvestRepository, Source  # noqa: E402
-from catalogue.service import Catalogue  # noqa: E402
+from catalogue.provenance import HarvestRepository, Source  # noqa: E402
+from catalogue.records.service import Catalogue  # noqa: E402
 from catalogue.settings import Settings  # noqa: E402
 from harvesters.ckan import SORT  # noqa: E402
 from harvesters.http import HarvestSession, parse_json  # noqa: E402

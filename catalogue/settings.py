@@ -1,47 +1,31 @@
-"""Settings: each declared once (name, default, help) and read in one place."""
+"""Settings: each declared once (name, type, default and help, on the Settings fields) and read in one place."""
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 
-
-@dataclass(frozen=True)
-class Setting:
-    name: str
-    default: object
-    help: str
-
-
-SETTINGS: tuple[Setting, ...] = (
-    Setting("instance_dir", str(REPO_ROOT / "instance"), "Folder for the SQLite store and the search index."),
-    Setting("database_url", "", "SQLAlchemy URL of the store; empty means SQLite in the instance folder."),
-    Setting("index_dir", "", "Folder of the Whoosh index; empty means <instance_dir>/index."),
-    Setting("base_url", "http://127.0.0.1:5000", "Public base URL, used for dataset URIs in RDF."),
-    Setting("page_size", 20, "Search results per page."),
-    Setting("secret_key", "", "Flask secret key; empty means a random key per instance, stored in the instance folder."),
-    Setting("max_upload_mb", 20, "Largest accepted request body, in MB."),
-    Setting("max_upload_records", 5000, "Most records accepted in one upload."),
-)
+def _setting(default, help: str):
+    return field(default=default, metadata={"help": help})
 
 
 @dataclass(frozen=True)
 class Settings:
-    instance_dir: str = SETTINGS[0].default  # type: ignore[assignment]
-    database_url: str = ""
-    index_dir: str = ""
-    base_url: str = "http://127.0.0.1:5000"
-    page_size: int = 20
-    secret_key: str = ""
-    max_upload_mb: int = 20
-    max_upload_records: int = 5000
-    extra: dict = field(default_factory=dict)
+    instance_dir: str = _setting("instance", "Folder for the SQLite store, search index and secret key "
+                                             "(relative to the working directory).")
+    database_url: str = _setting("", "SQLAlchemy URL of the store; empty means SQLite in the instance folder.")
+    index_dir: str = _setting("", "Folder of the Whoosh index; empty means <instance_dir>/index.")
+    base_url: str = _setting("http://127.0.0.1:5000", "Public base URL, used for dataset URIs in RDF.")
+    page_size: int = _setting(20, "Search results per page.")
+    secret_key: str = _setting("", "Flask secret key; empty means a random key per instance, kept in the "
+                                   "instance folder.")
+    max_upload_mb: int = _setting(20, "Largest accepted request body, in MB.")
+    max_upload_records: int = _setting(5000, "Most records accepted in one upload.")
 
     @property
     def db_url(self) -> str:
-        return self.database_url or f"sqlite:///{Path(self.instance_dir) / 'catalogue.db'}"
+        return self.database_url or f"sqlite:///{Path(self.instance_dir).resolve() / 'catalogue.db'}"
 
     @property
     def index_path(self) -> str:
@@ -52,12 +36,18 @@ class Settings:
         """Read CATALOGUE_<NAME> variables; explicit overrides win."""
         environ = os.environ if environ is None else environ
         values: dict = {}
-        for s in SETTINGS:
-            raw = environ.get(f"CATALOGUE_{s.name.upper()}")
+        for f in fields(cls):
+            raw = environ.get(env_name(f.name))
             if raw not in (None, ""):
-                values[s.name] = type(s.default)(raw)
+                values[f.name] = type(f.default)(raw)
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 
 
-assert {s.name for s in SETTINGS} == {f.name for f in fields(Settings)} - {"extra"}
+def env_name(name: str) -> str:
+    return f"CATALOGUE_{name.upper()}"
+
+
+def described() -> list[tuple[str, object, str]]:
+    """(environment variable, default, help) for every setting, for --help texts and docs."""
+    return [(env_name(f.name), f.default, f.metadata["help"]) for f in fields(Settings)]

@@ -8,11 +8,11 @@ from typing import Iterator
 from ckanapi import RemoteCKAN
 from ckanapi.errors import CKANAPIError, ServerIncompatibleError
 
-from catalogue.harvest_store import Source
+from catalogue.provenance import Source
 
-from .ckan_map import TRANSFORM_VERSION, transform_package
-from .contract import HarvestError, Listing, RecordError, RemoteItem, Transformed
-from .http import HarvestHTTPError, HarvestSession, parse_json
+from harvesters.ckan_map import TRANSFORM_VERSION, transform_package
+from harvesters.contract import HarvestError, Listing, RecordError, RemoteItem, Transformed
+from harvesters.http import HarvestHTTPError, HarvestSession, parse_json
 
 log = logging.getLogger("harvesters.ckan")
 SORT = "metadata_modified asc, id asc"

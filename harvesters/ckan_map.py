@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import json
 
-from catalogue import mapping as m
+from catalogue.formats import normalise as m
 
-from .contract import RecordError, Transformed
+from harvesters.contract import RecordError, Transformed
 
 TRANSFORM_VERSION = "ckan-1"
 

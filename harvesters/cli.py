@@ -5,16 +5,14 @@ import json
 import re
 import sys
 import time
-import traceback
-from functools import wraps
 from pathlib import Path
 
 import click
 
-from catalogue.harvest_store import SOURCE_TYPES, HarvestRepository, RunInProgress, Source
-from catalogue.mapping import SLUG_PATTERN
+from catalogue.provenance import SOURCE_TYPES, HarvestRepository, RunInProgress, Source
+from catalogue.formats.normalise import SLUG_PATTERN
 
-from .http import MAX_BYTES, MEMORY_FACTOR, HttpConfig
+from harvesters.http import MAX_BYTES, MEMORY_FACTOR, HttpConfig
 
 EXIT_FAILED, EXIT_PARTIAL = 1, 3
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
@@ -23,22 +21,6 @@ _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,199}$")
 
 def _repo(obj) -> HarvestRepository:
     return HarvestRepository(obj.catalogue.store)
-
-
-def _guard(fn):
-    """One-line errors instead of tracebacks, unless --debug (as the rest of the CLI)."""
-    @wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except (click.exceptions.Exit, click.ClickException, click.Abort):
-            raise
-        except Exception as exc:  # noqa: BLE001 - top-level CLI guard
-            obj = click.get_current_context().obj
-            if getattr(obj, "debug", False):
-                traceback.print_exc()
-            raise click.ClickException(f"{type(exc).__name__}: {exc}") from None
-    return wrapper
 
 
 @click.group()
@@ -60,7 +42,6 @@ def sources():
               help="Mapping option: ckan fq=..., rows=N; hdruk item_url=...{id}..., auth_header=NAME.")
 @click.option("--schedule", default="", help="Schedule hint shown to stewards, e.g. 'daily 02:00'.")
 @click.pass_obj
-@_guard
 def add(obj, name, type_, url, publishers, token_env, auth, options, schedule):
     """Register a harvest source.
 
@@ -106,7 +87,6 @@ def add(obj, name, type_, url, publishers, token_env, auth, options, schedule):
 @sources.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print the sources as JSON.")
 @click.pass_obj
-@_guard
 def list_cmd(obj, as_json):
     """List harvest sources with their last run (secrets are never shown; there are none stored)."""
     repo = _repo(obj)
@@ -131,7 +111,6 @@ def list_cmd(obj, as_json):
 @sources.command("remove")
 @click.argument("name")
 @click.pass_obj
-@_guard
 def remove(obj, name):
     """Remove a harvest source. Records it harvested and its run history are kept."""
     if not _repo(obj).remove_source(name):
@@ -162,7 +141,6 @@ def _summary(totals: dict) -> str:
               help="Start even if a run of this source is marked running (that run is marked failed). A run whose "
                    "process on this machine has died is cleared without it.")
 @click.pass_obj
-@_guard
 def harvest(obj, name, full, as_json, timeout, retries, allow_empty, max_mb, force):
     """Harvest one source through the normal write path and record the run.
 
@@ -175,7 +153,7 @@ def harvest(obj, name, full, as_json, timeout, retries, allow_empty, max_mb, for
       catalogue harvest dgu
       catalogue harvest dgu --full --json > run.json
     """
-    from .runner import harvest as run_harvest
+    from harvesters.runner import harvest as run_harvest
 
     repo = _repo(obj)
     source = repo.source(name)
@@ -219,3 +197,6 @@ def harvest(obj, name, full, as_json, timeout, retries, allow_empty, max_mb, for
         sys.exit(EXIT_FAILED)
     if run.status == "partial":
         sys.exit(EXIT_PARTIAL)
+
+
+COMMANDS = [sources, harvest]

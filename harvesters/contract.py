@@ -1,22 +1,24 @@
 """The staged contract every harvester follows: gather -> fetch -> transform (pure) -> import (the write path)."""
 from __future__ import annotations
 
+from catalogue.errors import CatalogueError
+
 import hashlib
 import json
 import re
 from dataclasses import dataclass, field
 from typing import Iterator, Protocol
 
-from catalogue.harvest_store import Source
+from catalogue.provenance import Source
 
-from .http import HarvestSession
+from harvesters.http import HarvestSession
 
 
-class HarvestError(Exception):
+class HarvestError(CatalogueError):
     """The run cannot go on (source down, unreadable listing, repeated page...). The message names the source."""
 
 
-class RecordError(Exception):
+class RecordError(CatalogueError):
     """One remote record cannot be fetched or transformed; the run goes on without it."""
 
 
@@ -109,12 +111,12 @@ def make_harvester(source: Source, session: HarvestSession, secret: str | None) 
     """The harvester for the source's type. Its secret goes only to the source's own origin (see HarvestSession)."""
     session.trust(source.url)
     if source.type == "ckan":
-        from .ckan import CkanHarvester
+        from harvesters.ckan import CkanHarvester
         return CkanHarvester(source, session, secret)
     if source.type == "dcat":
-        from .dcat import DcatHarvester
+        from harvesters.dcat import DcatHarvester
         return DcatHarvester(source, session, secret)
     if source.type == "hdruk":
-        from .hdruk import HdrukHarvester
+        from harvesters.hdruk import HdrukHarvester
         return HdrukHarvester(source, session, secret)
     raise HarvestError(f"{source.name}: unknown source type {source.type!r}")

@@ -2,7 +2,7 @@
 
 Each dataset's payload is the part of the graph reachable from it (its distributions, contacts, publisher, periods...),
 canonicalised as sorted N-Triples, so the same description always gives the same payload. The transform re-reads
-that payload with our DCAT profile's graph -> record direction (catalogue.dcat.graph_to_records).
+that payload with our DCAT profile's graph -> record direction (catalogue.formats.dcat.graph_to_records).
 """
 from __future__ import annotations
 
@@ -16,12 +16,12 @@ from urllib.request import url2pathname
 from rdflib import RDF, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDFS
 
-from catalogue.dcat import CAT, CDDO, DCAT, DCATAP, graph_to_records
-from catalogue.harvest_store import Source
-from catalogue.rdf_io import RDFError, parse_rdf
+from catalogue.formats.dcat import CAT, CDDO, DCAT, DCATAP, graph_to_records
+from catalogue.provenance import Source
+from catalogue.formats.rdf_io import RDFError, parse_rdf
 
-from .contract import HarvestError, Listing, RecordError, RemoteItem, Transformed, auth_headers
-from .http import HarvestHTTPError, HarvestSession
+from harvesters.contract import HarvestError, Listing, RecordError, RemoteItem, Transformed, auth_headers
+from harvesters.http import HarvestHTTPError, HarvestSession
 
 TRANSFORM_VERSION = "dcat-1"
 HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")

@@ -2,18 +2,18 @@
 
 Options: item_url (a template with {id}; default <url>/{id}), auth_header (for auth "apikey"; default x-api-key).
 A dataset is fetched again only when its version or modified date changed (or with --full). The mapping is the core's
-(catalogue.hdruk, shared with uploads), without upload defaults: gaps are stored and flagged by validation.
+(catalogue.formats.hdruk, shared with uploads), without upload defaults: gaps are stored and flagged by validation.
 """
 from __future__ import annotations
 
 from typing import Iterator
 from urllib.parse import quote, urljoin
 
-from catalogue.harvest_store import Source
-from catalogue.hdruk import from_hdruk, unwrap
+from catalogue.provenance import Source
+from catalogue.formats.hdruk import from_hdruk, unwrap
 
-from .contract import HarvestError, Listing, RecordError, RemoteItem, Transformed, auth_headers
-from .http import HarvestHTTPError, HarvestSession, parse_json
+from harvesters.contract import HarvestError, Listing, RecordError, RemoteItem, Transformed, auth_headers
+from harvesters.http import HarvestHTTPError, HarvestSession, parse_json
 
 TRANSFORM_VERSION = "hdruk-1"
 

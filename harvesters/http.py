@@ -1,6 +1,8 @@
 """The one HTTP session every harvester uses: timeouts, retries with backoff, a user agent, a size cap, TLS on."""
 from __future__ import annotations
 
+from catalogue.errors import CatalogueError
+
 import email.utils
 import io
 import json
@@ -22,7 +24,7 @@ MAX_BYTES = 32 * 1024 * 1024
 MEMORY_FACTOR = 30
 
 
-class HarvestHTTPError(Exception):
+class HarvestHTTPError(CatalogueError):
     """A request that could not produce a usable response; the message names the URL and the cause."""
 
 

@@ -22,13 +22,13 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Callable
 
-from catalogue import mapping as m
-from catalogue.harvest_store import COMPLETE, FAILED, PARTIAL, HarvestRepository, ObjectInfo, Run, Source
-from catalogue.service import Catalogue
-from catalogue.store import PUBLISHED, WITHDRAWN
+from catalogue.formats import normalise as m
+from catalogue.provenance import COMPLETE, FAILED, PARTIAL, HarvestRepository, ObjectInfo, Run, Source
+from catalogue.records.service import Catalogue
+from catalogue.records.store import PUBLISHED, WITHDRAWN
 
-from .contract import HarvestError, Harvester, RecordError, RemoteItem, digest, make_harvester, payload_text
-from .http import HarvestSession, HttpConfig
+from harvesters.contract import HarvestError, Harvester, RecordError, RemoteItem, digest, make_harvester, payload_text
+from harvesters.http import HarvestSession, HttpConfig
 
 log = logging.getLogger("harvesters.runner")
 CHUNK = 500  # records imported (and outcomes saved) together

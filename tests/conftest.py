@@ -6,41 +6,13 @@ against PostgreSQL; each test then gets its own schema in that database.
 from __future__ import annotations
 
 import copy
-import json
-import os
-import uuid
-from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
-from catalogue.service import Catalogue
+from catalogue.records.service import Catalogue
 from catalogue.settings import Settings
-
-ROOT = Path(__file__).resolve().parent.parent
-SEED = ROOT / "seed_data"
-
-
-def _read(path: Path):
-    with open(path, encoding="utf-8") as fh:
-        return json.load(fh)
-
-
-def load_seed() -> tuple[list[dict], list[dict]]:
-    records: list[dict] = []
-    for f in sorted((SEED / "datasets").glob("*.json")):
-        records.extend(_read(f))
-    example = _read(SEED / "example-record.json")
-    if not any(r["identifier"] == example["identifier"] for r in records):
-        records.insert(0, example)
-    pubs_file = SEED / "publishers.json"
-    pubs = _read(pubs_file) if pubs_file.exists() else []
-    known = {p["id"] for p in pubs}
-    pubs += [{"id": r["publisher"], "name": r["publisher"]} for r in records if r["publisher"] not in known]
-    return records, pubs
-
-
-SEED_RECORDS, SEED_PUBLISHERS = load_seed()
+from tests.support.app import SEED_PUBLISHERS, SEED_RECORDS, TEST_PASSWORD, _read, csrf_token, make_app, make_settings
+from tests.support.paths import SEED
 
 
 @pytest.fixture(scope="session")
@@ -51,24 +23,6 @@ def seed_records() -> list[dict]:
 @pytest.fixture
 def example_record() -> dict:
     return _read(SEED / "example-record.json")
-
-
-def fresh_db_url(folder: Path) -> str:
-    """A new empty database: a SQLite file, or a new schema in the test PostgreSQL."""
-    base = os.environ.get("CATALOGUE_TEST_DATABASE_URL")
-    if not base:
-        return f"sqlite:///{folder / 'catalogue.db'}"
-    schema = "t_" + uuid.uuid4().hex[:12]
-    engine = create_engine(base)
-    with engine.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    engine.dispose()
-    return base + ("&" if "?" in base else "?") + f"options=-csearch_path%3D{schema}"
-
-
-def make_settings(folder: Path) -> Settings:
-    folder.mkdir(parents=True, exist_ok=True)
-    return Settings(instance_dir=str(folder), database_url=fresh_db_url(folder), secret_key="test")
 
 
 @pytest.fixture
@@ -102,15 +56,6 @@ def seeded_catalogue(tmp_path_factory):
     cat.close()
 
 
-def make_app(cat):
-    """A test app around a catalogue."""
-    from web import create_app
-
-    app = create_app(cat.settings, catalogue=cat)
-    app.config["TESTING"] = True
-    return app
-
-
 @pytest.fixture(scope="session")
 def app(seeded_catalogue):
     return make_app(seeded_catalogue)
@@ -131,16 +76,6 @@ def runner():
     from click.testing import CliRunner
 
     return CliRunner()
-
-
-TEST_PASSWORD = "correct horse battery staple"
-
-
-def csrf_token(client, path: str = "/login") -> str:
-    import re
-
-    page = client.get(path).get_data(as_text=True)
-    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
 
 @pytest.fixture

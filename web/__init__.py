@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask, abort, send_from_directory
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
-from catalogue.service import Catalogue
+from catalogue.records.service import Catalogue
 from catalogue.settings import Settings
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -48,7 +48,21 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     app.extensions["catalogue"] = catalogue or Catalogue(settings)
     app.extensions["catalogue"].sync_index(force=True)
 
-    from . import auth, errors, filters, views_api, views_datasets, views_publish, views_publishers, views_search
+    from web import auth
+
+    from web import errors
+
+    from web import filters
+
+    from web.views import api as views_api
+
+    from web.views import datasets as views_datasets
+
+    from web.views import publish as views_publish
+
+    from web.views import publishers as views_publishers
+
+    from web.views import search as views_search
 
     filters.register(app)
     errors.register(app)
@@ -58,13 +72,13 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     app.register_blueprint(views_search.bp)
     app.register_blueprint(views_datasets.bp)
     app.register_blueprint(views_publishers.bp)
-    from . import views_audit
+    from web.views import audit as views_audit
 
     app.register_blueprint(views_audit.bp)
-    from . import views_harvest
+    from web.views import harvest as views_harvest
 
     app.register_blueprint(views_harvest.bp)
-    from . import views_info
+    from web.views import info as views_info
 
     app.register_blueprint(views_info.bp)
 

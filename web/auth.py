@@ -6,7 +6,7 @@ from urllib.parse import urlparse
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
 
-from catalogue.accounts import SESSION_LIFETIME, WINDOW, Accounts, Principal
+from catalogue.publishing.accounts import SESSION_LIFETIME, WINDOW, Accounts, Principal
 
 bp = Blueprint("auth", __name__)
 
@@ -78,7 +78,7 @@ def login():
                 session.permanent = True
                 return redirect(_safe_next(request.args.get("next")))
             error, status = "The email address or password is not right, or the account is disabled.", 401
-    return render_template("login.html", error=error, email=request.form.get("email", ""),
+    return render_template("publish/login.html", error=error, email=request.form.get("email", ""),
                            next=request.args.get("next", "")), status
 
 

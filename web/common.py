@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import abort, current_app, jsonify, render_template
 
-from catalogue.service import Catalogue
+from catalogue.records.service import Catalogue
 
 DATA_EXTENSIONS = ("json", "ttl", "jsonld", "rdf")
 

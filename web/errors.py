@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from .common import DATA_EXTENSIONS
+from web.common import DATA_EXTENSIONS
 
 
 def wants_json() -> bool:
@@ -26,7 +26,7 @@ def register(app) -> None:
         message = exc.description or exc.name
         if wants_json():
             return error_body(status, exc.name, message), status
-        return render_template("error.html", status=status, title=exc.name, message=message), status
+        return render_template("layout/error.html", status=status, title=exc.name, message=message), status
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
@@ -35,4 +35,4 @@ def register(app) -> None:
         message = "Something went wrong on our side. The error has been logged."
         if wants_json():
             return error_body(500, err.name, message), 500
-        return render_template("error.html", status=500, title=err.name, message=message), 500
+        return render_template("layout/error.html", status=500, title=err.name, message=message), 500

@@ -5,9 +5,9 @@ from datetime import date
 
 from markupsafe import Markup, escape
 
-from catalogue.schema import dataset_schema
+from catalogue.records.schema import dataset_schema
 
-from .record_view import http_url
+from web.record_view import http_url
 
 FREQUENCY = {k: k.removeprefix("freq:") for k in dataset_schema()["properties"]["updateFrequency"]["enum"]}
 LINKAGE_LABELS = {

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 
-from catalogue.schema import dataset_schema
+from catalogue.records.schema import dataset_schema
 
 _HTTP = re.compile(r"^https?://\S", re.IGNORECASE)
 

@@ -64,6 +64,6 @@ class SearchEngine(Protocol):
 
 
 def make_engine(index_path: str) -> SearchEngine:
-    from .whoosh_engine import WhooshEngine
+    from catalogue.search.whoosh_engine import WhooshEngine
 
     return WhooshEngine(index_path)

@@ -1,7 +1,7 @@
 """Turn a stored record into the flat document a search engine indexes (pure)."""
 from __future__ import annotations
 
-from ..scoring import readiness
+from catalogue.records.scoring import readiness
 
 
 def search_document(record: dict, publisher_name: str = "") -> dict:

@@ -10,8 +10,8 @@ from typing import Iterable
 
 from whoosh import fields, highlight, index, qparser, query
 
-from . import FACETS, Hit, SearchQuery, SearchResult
-from .analysis import FastStemmingAnalyzer
+from catalogue.search import FACETS, Hit, SearchQuery, SearchResult
+from catalogue.search.analysis import FastStemmingAnalyzer
 
 SCHEMA_VERSION = 2
 MAX_QUERY_CHARS = 1000

@@ -1,0 +1,1 @@
+"""Completeness audits: per record, summaries, tables, snapshots and the link check."""

@@ -1,0 +1,1 @@
+"""Publishing: accounts, drafts and uploads, and the publish workflows."""

@@ -1,0 +1,108 @@
+"""Linkage-readiness score: 0-100 from named components. Weights and bands live in schemas/readiness.json."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from catalogue.records.schema import readiness_config
+
+
+@dataclass
+class Component:
+    id: str
+    label: str
+    weight: float
+    points: float
+    missing: list[str] = field(default_factory=list)
+    advice: str = ""
+
+    @property
+    def gain(self) -> float:
+        return round(self.weight - self.points, 1)
+
+
+@dataclass
+class Score:
+    total: float
+    band: str
+    band_label: str
+    components: list[Component]
+
+    def to_dict(self) -> dict:
+        return {"total": self.total, "band": self.band, "band_label": self.band_label,
+                "components": [asdict(c) | {"gain": c.gain} for c in self.components]}
+
+
+def _filled(value) -> bool:
+    return value not in (None, "", [], {})
+
+
+def _checks(record: dict) -> dict[str, list[tuple[str, bool]]]:
+    """Per component: (thing that counts, present?) pairs. The score is the fraction present."""
+    variables = [v for v in record.get("variables") or [] if isinstance(v, dict)]
+    keys = [v for v in variables if v.get("linkageRole")]
+    cov = record.get("coverage") or {}
+    iao = record.get("informationAssetOwner") or {}
+    access = record.get("access") or {}
+    linkage = record.get("linkage") or {}
+    prov = record.get("provenance") or {}
+
+    def share(items, test, what):
+        if not items:
+            return [(what, False)]
+        done = sum(1 for v in items if test(v))
+        return [(f"{what} ({len(items) - done} of {len(items)} missing)" if done < len(items) else what,
+                 done / len(items))]
+
+    return {
+        "variables": [("a data dictionary (variables)", bool(variables))]
+        + share(variables, lambda v: _filled(v.get("description")), "variable descriptions")
+        + share(variables, lambda v: _filled(v.get("dataType")), "variable data types"),
+        "linkage_keys": [("variables marked with a linkage role", bool(keys))],
+        "linkage_collection": share(keys, lambda v: _filled(v.get("collectionMethod")),
+                                    "how each linkage variable was collected"),
+        "coverage": [("coverage start date", _filled(cov.get("temporalStart"))),
+                     ("UK nations covered", _filled(cov.get("nations"))),
+                     ("population described", _filled(cov.get("population"))),
+                     ("approximate record count", _filled(cov.get("recordCount")))],
+        "owner_contact": [("owning organisation", _filled((record.get("owner") or {}).get("organisation"))),
+                          ("IAO role or name", _filled(iao.get("role")) or _filled(iao.get("name"))),
+                          ("IAO email", _filled(iao.get("email"))),
+                          ("support inbox for access questions", _filled(record.get("supportInbox")))],
+        "access": [("access route or trusted research environment", _filled(access.get("routes"))),
+                   ("legal gateway", _filled(access.get("legalGateways"))),
+                   ("application process URL", _filled(access.get("applicationUrl"))),
+                   ("typical lead time", _filled(access.get("leadTime")))],
+        "linkage_history": [("datasets already linked to", _filled(linkage.get("linkedDatasets"))),
+                            ("linkage method documentation", _filled(linkage.get("methodDocumentation"))),
+                            ("linkage quality notes", _filled(linkage.get("qualityNotes")))],
+        "standards": [("data standards followed", _filled(prov.get("standards"))),
+                      ("code lists or standards for coded variables",
+                       any(_filled(v.get("codeList")) for v in variables))],
+    }
+
+
+def band_for(total: float, bands: list[dict] | None = None) -> dict:
+    bands = bands or readiness_config()["bands"]
+    for band in sorted(bands, key=lambda b: -b["min"]):
+        if total >= band["min"]:
+            return band
+    return bands[-1]
+
+
+def readiness(record: dict) -> Score:
+    """Score one record and explain each component."""
+    config = readiness_config()
+    checks = _checks(record if isinstance(record, dict) else {})
+    components = []
+    for comp in config["components"]:
+        items = checks[comp["id"]]
+        fraction = sum(float(ok) for _, ok in items) / len(items)
+        points = round(comp["weight"] * fraction, 1)
+        missing = [what for what, ok in items if float(ok) < 1]
+        advice = ""
+        if missing:
+            advice = f"Add {', '.join(missing)} to gain up to {round(comp['weight'] - points, 1):g} points."
+        components.append(Component(comp["id"], comp["label"], comp["weight"], points, missing, advice))
+    total = round(sum(c.points for c in components), 1)
+    band = band_for(total, config["bands"])
+    return Score(total, band["id"], band["label"], components)

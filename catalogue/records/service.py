@@ -1,0 +1,173 @@
+"""The one way in for writes: validate, store (new revision), project (search index). Plus index catch-up."""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+from catalogue.records.scoring import readiness
+from catalogue.search import SearchEngine, SearchQuery, SearchResult, make_engine
+from catalogue.search.documents import search_document
+from catalogue.settings import Settings
+from catalogue.records.store import PUBLISHED, Dataset, Store
+from catalogue.records.validation import Issue, Report, misshapen, storable_text, unstorable, validate
+
+
+@dataclass
+class SaveResult:
+    identifier: str
+    action: str  # created, updated, unchanged, withdrawn, rejected
+    report: Report
+    revision: int | None = None
+
+    def to_dict(self) -> dict:
+        return {"identifier": self.identifier, "action": self.action, "revision": self.revision,
+                "report": self.report.to_dict()}
+
+
+class Catalogue:
+    """The store (truth) and its search projection, wired together."""
+
+    STORE_BATCH = 200  # records per store transaction
+
+    def __init__(self, settings: Settings, store: Store | None = None, engine: SearchEngine | None = None):
+        self.settings = settings
+        self.store = store or Store(settings.db_url)
+        self.engine = engine or make_engine(settings.index_path)
+        self._lock = threading.RLock()
+        self._last_sync = 0.0
+        self._pub_names: dict[str, str] | None = None
+
+    # publishers
+    def publisher_names(self) -> dict[str, str]:
+        if self._pub_names is None:
+            self._pub_names = {p["id"]: p["name"] for p in self.store.publishers()}
+        return self._pub_names
+
+    def load_publishers(self, publishers: Iterable[dict]) -> int:
+        n = 0
+        for pub in publishers:
+            self.store.upsert_publisher(pub)
+            n += 1
+        self._pub_names = None
+        return n
+
+    # writes
+    def save(self, record, *, author: str, route: str, allow_invalid: bool = False) -> SaveResult:
+        """Validate, store as a new revision and index one record."""
+        return self.save_many([record], author=author, route=route, allow_invalid=allow_invalid)[0]
+
+    def save_many(self, records: Iterable, *, author: str, route: str, allow_invalid: bool = False,
+                  progress: Callable[[int], None] | None = None) -> list[SaveResult]:
+        """The single write path. Invalid records are rejected (nothing stored) unless allow_invalid, which stores
+        incomplete records flagged, but never ones with values of the wrong type or text no page can show."""
+        results: list[SaveResult | None] = []
+        pending: list[tuple[int, dict, Report]] = []  # valid (or allowed) records waiting to be stored
+        for i, record in enumerate(records, 1):
+            report = validate(record)
+            ident = record.get("identifier") if isinstance(record, dict) else None
+            ident = ident if isinstance(ident, str) and storable_text(ident) else ""
+            storable = isinstance(record, dict) and all(isinstance(record.get(k), str) and record.get(k)
+                                                        for k in ("identifier", "publisher", "title")) \
+                and not unstorable(record)  # lone surrogates, NUL, NaN: never stored, even when flagged
+            if not report.valid and not (allow_invalid and storable and not misshapen(record)):
+                results.append(SaveResult(ident, "rejected", report))
+            else:
+                results.append(None)
+                pending.append((len(results) - 1, record, report))
+            if progress:
+                progress(i)
+        changed: list[tuple[dict, int]] = []
+        for start in range(0, len(pending), self.STORE_BATCH):
+            batch = pending[start:start + self.STORE_BATCH]
+            written = self.store.put_many([(rec, rep.to_dict()) for _, rec, rep in batch], author=author, route=route)
+            for (pos, rec, rep), w in zip(batch, written):
+                results[pos] = SaveResult(rec["identifier"], w.action, rep, w.revision)
+                if w.action != "unchanged":
+                    changed.append((rec, w.seq))
+        self._project(changed, [])
+        return results  # type: ignore[return-value]
+
+    def withdraw(self, dataset_id: str, *, reason: str, author: str, route: str) -> SaveResult | None:
+        written = self.store.withdraw(dataset_id, reason=reason, author=author, route=route)
+        if written is None:
+            return None
+        if written.action == "withdrawn":
+            self._project([], [(dataset_id, written.seq)])
+        return SaveResult(dataset_id, written.action, Report(), written.revision)
+
+    def _project(self, records: list[tuple[dict, int]], withdrawn: list[tuple[str, int]]) -> None:
+        """Update the index for our own writes, then catch up with anyone else's."""
+        if not records and not withdrawn:
+            return
+        if self.engine.last_seq() is None:  # no index yet: build it once from the store
+            self.reindex()
+            return
+        names = self.publisher_names()
+        with self._lock:
+            self.engine.index([search_document(r, names.get(r["publisher"], "")) for r, _ in records])
+            self.engine.delete([i for i, _ in withdrawn])
+        done = {r["identifier"]: seq for r, seq in records} | dict(withdrawn)
+        self.sync_index(force=True, done=done)
+
+    # projection upkeep
+    def sync_index(self, force: bool = False, min_interval: float = 2.0, done: dict[str, int] | None = None) -> int:
+        """Catch the index up with the store from the revision counter. Returns documents touched.
+
+        `done` maps ids to the revision seq already projected by the caller, so they are not redone."""
+        now = time.monotonic()
+        if not force and now - self._last_sync < min_interval:
+            return 0
+        with self._lock:
+            self._last_sync = now
+            last = self.engine.last_seq()
+            if last is None:
+                return self.reindex()
+            marks = self.store.change_marks(last)
+            if not marks:
+                return 0
+            done = done or {}
+            todo = [(i, status) for i, seq, status in marks if done.get(i) != seq]
+            live_ids = [i for i, status in todo if status == PUBLISHED]
+            gone = [i for i, status in todo if status != PUBLISHED]
+            names = self.publisher_names()
+            for start in range(0, len(live_ids), 500):
+                batch = self.store.datasets(status=PUBLISHED, ids=live_ids[start:start + 500])
+                self.engine.index([search_document(d.record, names.get(d.publisher, "")) for d in batch])
+            self.engine.delete(gone)
+            self.engine.set_last_seq(max(seq for _, seq, _ in marks))
+            return len(todo)
+
+    def reindex(self) -> int:
+        """Rebuild the whole index from the store."""
+        with self._lock:
+            self._pub_names = None
+            names = self.publisher_names()
+            seq = self.store.max_seq()
+            datasets = self.store.datasets(status=PUBLISHED)
+            n = self.engine.rebuild(search_document(d.record, names.get(d.publisher, "")) for d in datasets)
+            self.engine.set_last_seq(seq)
+            return n
+
+    # reads
+    def search(self, query: SearchQuery) -> SearchResult:
+        self.sync_index()
+        return self.engine.search(query)
+
+    def get(self, dataset_id: str) -> Dataset | None:
+        return self.store.get(dataset_id)
+
+    def close(self) -> None:
+        self.engine.close()
+        self.store.close()
+
+
+def dataset_summary(dataset: Dataset) -> dict:
+    """What every view of a dataset needs: record, score and report."""
+    return {"record": dataset.record, "status": dataset.status, "revision": dataset.revision,
+            "withdrawn_reason": dataset.withdrawn_reason, "updated_at": dataset.updated_at.isoformat(),
+            "readiness": readiness(dataset.record).to_dict(), "validation": dataset.report}
+
+
+__all__ = ["Catalogue", "SaveResult", "Issue", "dataset_summary"]

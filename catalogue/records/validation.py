@@ -1,0 +1,269 @@
+"""Validate a record against the requirements schema. Bad data gives a report, never an exception."""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from catalogue.records.schema import dataset_schema
+
+ERROR, WARNING = "error", "warning"
+SURROGATE = re.compile("[\ud800-\udfff]")
+MAX_NUMBER = 10 ** 300  # beyond this a number cannot even be turned into a float
+TYPE_NAMES = {"string": "text", "integer": "a whole number", "number": "a number", "boolean": "true or false",
+              "array": "a list", "object": "an object", "null": "null"}
+
+
+@dataclass
+class Issue:
+    path: str
+    message: str
+    severity: str = ERROR
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Report:
+    issues: list[Issue] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        return not any(i.severity == ERROR for i in self.issues)
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == WARNING]
+
+    def to_dict(self) -> dict:
+        return {"valid": self.valid, "error_count": len(self.errors), "warning_count": len(self.warnings),
+                "issues": [i.to_dict() for i in self.issues]}
+
+
+@lru_cache(maxsize=1)
+def _validator() -> Draft202012Validator:
+    return Draft202012Validator(dataset_schema(), format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def json_path(parts) -> str:
+    out = "$"
+    for p in parts:
+        out += f"[{p}]" if isinstance(p, int) else f".{p}"
+    return out
+
+
+def _short(value, limit: int = 60) -> str:
+    text = repr(value) if not isinstance(value, str) else f"'{value}'"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _message(err: ValidationError) -> tuple[str, str]:
+    """Return (path, plain-English message) for one schema error."""
+    path = list(err.absolute_path)
+    desc = err.schema.get("description", "") if isinstance(err.schema, dict) else ""
+    hint = f" ({desc})" if desc else ""
+    kw = err.validator
+    if kw == "required":
+        found = re.match(r"^'(.+)' is a required property", err.message)
+        name = found.group(1) if found else "?"
+        sub = err.schema.get("properties", {}).get(name, {})
+        what = sub.get("description", "")
+        return json_path(path + [name]), f"'{name}' is required but missing." + (f" {what}" if what else "")
+    if kw == "type":
+        want = err.validator_value if isinstance(err.validator_value, str) else err.validator_value[0]
+        got = type(err.instance).__name__.replace("str", "text").replace("dict", "object").replace("NoneType", "null")
+        return json_path(path), f"Should be {TYPE_NAMES.get(want, want)}, not {got} {_short(err.instance)}."
+    if kw == "enum":
+        opts = ", ".join(str(v) for v in err.validator_value[:20])
+        return json_path(path), f"{_short(err.instance)} is not an allowed value. Use one of: {opts}."
+    if kw == "pattern":
+        return json_path(path), f"{_short(err.instance)} is not in the expected form{hint}."
+    if kw == "format":
+        fmt = {"date": "a date as YYYY-MM-DD", "email": "an email address"}.get(err.validator_value, err.validator_value)
+        return json_path(path), f"{_short(err.instance)} is not {fmt}."
+    if kw == "additionalProperties":
+        extra = sorted(set(err.instance) - set(err.schema.get("properties", {})))
+        return json_path(path), f"Unknown field(s): {', '.join(extra)}. Check the spelling against the schema."
+    if kw == "minLength":
+        return json_path(path), "Must not be empty." if err.validator_value <= 1 else \
+            f"Too short: at least {err.validator_value} characters."
+    if kw == "maxLength":
+        return json_path(path), f"Too long: at most {err.validator_value} characters."
+    if kw == "minItems":
+        return json_path(path), f"Needs at least {err.validator_value} item(s)."
+    if kw == "uniqueItems":
+        return json_path(path), "Contains the same value more than once."
+    if kw in ("minimum", "maximum"):
+        return json_path(path), f"{_short(err.instance)} is out of range ({kw} {err.validator_value})."
+    if kw == "anyOf" and path and path[-1] == "informationAssetOwner":
+        return json_path(path), "Give the IAO's role or name (or both)."
+    return json_path(path), err.message
+
+
+def _schema_errors(record: dict) -> list[Issue]:
+    issues, seen = [], set()
+    for err in sorted(_validator().iter_errors(record), key=lambda e: list(map(str, e.absolute_path))):
+        path, msg = _message(err)
+        if err.validator in ("format", "pattern"):  # one message per bad value, not two
+            if path in seen:
+                continue
+            seen.add(path)
+        issues.append(Issue(path, msg, ERROR))
+    return issues
+
+
+def _recommended_warnings(record: dict, schema: dict) -> list[Issue]:
+    """One warning per missing recommended field (counted across list items)."""
+    issues: list[Issue] = []
+
+    def missing(value) -> bool:
+        return value is None or value == "" or value == [] or value == {}
+
+    def walk(obj: dict, node: dict, prefix: str) -> None:
+        for name, prop in node.get("properties", {}).items():
+            value = obj.get(name)
+            path = f"{prefix}.{name}"
+            if prop.get("obligation") == "recommended" and missing(value):
+                desc = prop.get("description", "")
+                issues.append(Issue(path, f"Recommended field '{name}' is missing." + (f" {desc}" if desc else ""),
+                                    WARNING))
+                continue
+            if isinstance(value, dict) and prop.get("type") == "object":
+                walk(value, prop, path)
+            elif isinstance(value, list) and prop.get("items", {}).get("type") == "object":
+                items = [v for v in value if isinstance(v, dict)]
+                for sub_name, sub in prop["items"].get("properties", {}).items():
+                    if sub.get("obligation") != "recommended" or not items:
+                        continue
+                    gaps = sum(1 for v in items if missing(v.get(sub_name)))
+                    if gaps:
+                        issues.append(Issue(f"{path}[*].{sub_name}",
+                                            f"{gaps} of {len(items)} {name} entries have no '{sub_name}'.",
+                                            WARNING))
+
+    walk(record, schema, "$")
+    return issues
+
+
+def _consistency(record: dict) -> list[Issue]:
+    issues = []
+    cov = record.get("coverage")
+    if isinstance(cov, dict):
+        start, end = cov.get("temporalStart"), cov.get("temporalEnd")
+        if isinstance(start, str) and isinstance(end, str) and end < start:
+            issues.append(Issue("$.coverage.temporalEnd", "The end of coverage is before its start.", ERROR))
+    variables = record.get("variables")
+    if isinstance(variables, list):
+        seen: set = set()
+        for i, v in enumerate(variables):
+            name = v.get("name") if isinstance(v, dict) else None
+            if isinstance(name, str):
+                if name in seen:
+                    issues.append(Issue(f"$.variables[{i}].name", f"Variable '{name}' is listed twice.", WARNING))
+                seen.add(name)
+    return issues
+
+
+def printable(text: str) -> str:
+    """Text safe to encode as UTF-8: lone surrogates shown as \\udXXX escapes."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8") if SURROGATE.search(text) else text
+
+
+def _text_problem(text: str) -> str:
+    found = SURROGATE.search(text)
+    if found:
+        return (f"contains a lone UTF-16 surrogate (U+{ord(found.group()):04X}), which is not a real character. "
+                "Remove it, or save the file as UTF-8 from the original text.")
+    if "\x00" in text:
+        return "contains a NUL character (U+0000), which cannot be stored. Remove it."
+    return ""
+
+
+def _value_issues(record: dict) -> list[Issue]:
+    """Text and numbers that no schema rule catches but that break storage, pages or JSON: lone
+    surrogates, NUL characters, NaN/Infinity and numbers too large for a float. Walks without recursion."""
+    issues: list[Issue] = []
+    stack: list[tuple[object, list]] = [(record, [])]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, str):
+            problem = _text_problem(value)
+            if problem:
+                issues.append(Issue(json_path(path), f"The text {problem}", ERROR))
+        elif isinstance(value, float) and not math.isfinite(value):
+            issues.append(Issue(json_path(path), f"Must be a finite number, not {value!r} (NaN and Infinity "
+                                                 "are not valid JSON).", ERROR))
+        elif isinstance(value, int) and not isinstance(value, bool) and abs(value) >= MAX_NUMBER:
+            digits = int(value.bit_length() * 0.30103) + 1  # str() itself refuses over 4,300 digits
+            issues.append(Issue(json_path(path), f"Number too large: about {digits:,} digits; "
+                                                 "use at most 300.", ERROR))
+        elif isinstance(value, dict):
+            for key, child in value.items():
+                problem = _text_problem(key) if isinstance(key, str) else ""
+                if problem:
+                    issues.append(Issue(json_path(path), f"A field name {problem}", ERROR))
+                    continue
+                stack.append((child, path + [key]))
+        elif isinstance(value, list):
+            stack.extend((child, path + [i]) for i, child in enumerate(value))
+    return sorted(issues, key=lambda i: i.path)
+
+
+def storable_text(text: str) -> bool:
+    """False for text no store or page can hold (lone surrogates, NUL)."""
+    return not _text_problem(text)
+
+
+def misshapen(record) -> list[Issue]:
+    """Values of the wrong type anywhere in a record. A flagged record may miss fields, never hold wrong shapes."""
+    if not isinstance(record, dict):
+        return [Issue("$", "A record must be a JSON object.", ERROR)]
+    return [Issue(*_message(err), ERROR) for err in _validator().iter_errors(record) if _wrong_shape(err)]
+
+
+def _wrong_shape(err: ValidationError) -> bool:
+    """A type error, or a value outside an enum that is not even of the enum's type (an object for a code)."""
+    if err.validator == "type":
+        return True
+    if err.validator in ("enum", "const"):
+        allowed = err.validator_value if err.validator == "enum" else [err.validator_value]
+        return not any(type(err.instance) is type(v) for v in allowed)
+    return False
+
+
+def unstorable(record) -> list[Issue]:
+    """Issues that stop a record being stored at all, even as a draft or a flagged harvest record."""
+    if not isinstance(record, dict):
+        return []
+    issues = _value_issues(record)
+    for issue in issues:
+        issue.path, issue.message = printable(issue.path), printable(issue.message)
+    return issues
+
+
+def validate(record) -> Report:
+    """Check one record; return every problem found. Never raises for bad data."""
+    if not isinstance(record, dict):
+        kind = {list: "a list", str: "text", int: "a number", float: "a number", bool: "true/false",
+                type(None): "null"}.get(type(record), type(record).__name__)
+        return Report([Issue("$", f"A record must be a JSON object, not {kind}.", ERROR)])
+    issues = _value_issues(record)
+    try:
+        issues += _schema_errors(record)
+    except ValueError:  # jsonschema cannot even print a number of over 4,300 digits; the issues above say so
+        if not issues:
+            raise
+    issues += _consistency(record)
+    issues += _recommended_warnings(record, dataset_schema())
+    for issue in issues:  # messages and paths may quote the bad text
+        issue.path, issue.message = printable(issue.path), printable(issue.message)
+    return Report(issues)

@@ -1,0 +1,148 @@
+"""Dataset pages, their JSON twins and RDF exports; whole-catalogue RDF."""
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import quote
+
+from flask import Blueprint, Response, current_app, request, send_file
+
+from catalogue.formats.dcat import record_to_graph
+from catalogue.formats.export import ExportCache
+from catalogue.records.history import diff, revision_entry
+from catalogue.formats.rdf_io import FORMATS, serialize
+from catalogue.records.schema import readiness_config
+from catalogue.records.service import dataset_summary
+
+from web.views import harvest as views_harvest
+from web.auth import current_user
+from web.common import catalogue, not_found, respond, split_ext
+from web.record_view import page_record
+
+bp = Blueprint("datasets", __name__)
+RDF_FORMATS = ("ttl", "jsonld", "rdf")
+
+
+def dataset_view_data(dataset) -> dict:
+    cat = catalogue()
+    data = dataset_summary(dataset)
+    names = cat.publisher_names()
+    bands = readiness_config()["bands"]
+    owner = page_record(dataset.record).get("owner", {}).get("organisation", "")
+    data.update({
+        "id": dataset.id,
+        "publisher": {"id": dataset.publisher, "name": names.get(dataset.publisher, dataset.publisher),
+                      "url": f"/publishers/{quote(dataset.publisher, safe='')}"},
+        "owner_name": names.get(owner, owner),
+        "bands": bands,
+        "links": {"html": f"/datasets/{dataset.id}", "json": f"/datasets/{dataset.id}.json",
+                  "history": f"/datasets/{dataset.id}/history",
+                  **{fmt: f"/datasets/{dataset.id}.{fmt}" for fmt in RDF_FORMATS}},
+    })
+    user = current_user()
+    data["can_edit"] = bool(user and user.can_write(dataset.publisher))
+    data["harvested_from"] = views_harvest.repo().provenance(dataset.id)
+    return data
+
+
+@bp.route("/datasets/<name>")
+def dataset(name: str):
+    cat = catalogue()
+    ident, ext = split_ext(name, lambda i: cat.get(i) is not None)
+    ds = cat.get(ident)
+    if ds is None:
+        not_found(f"There is no dataset with the identifier '{ident}'.")
+    if ext in RDF_FORMATS:
+        pubs = {p["id"]: p for p in cat.store.publishers()}
+        # a flagged record may hold values of the wrong type: the RDF twin, like the page, reads the shaped copy
+        body, mimetype = serialize(record_to_graph(page_record(ds.record), cat.settings.base_url, pubs), ext)
+        return Response(body, mimetype=mimetype)
+    data = dataset_view_data(ds)
+    if ext == "json":
+        return respond("datasets/dataset.html", data, True)
+    return respond("datasets/dataset.html", {**data, "record": page_record(ds.record)}, False)  # the page reads a shaped copy
+
+
+def _may_see_authors(ds) -> bool:
+    """Who made each change is for stewards, admins and the record's organisation; others see the route."""
+    user = current_user()
+    return bool(user and user.can_see_drafts(ds.publisher))
+
+
+def _revision_data(dataset_id: str) -> tuple:
+    ds = catalogue().get(dataset_id)
+    if ds is None:
+        not_found(f"There is no dataset with the identifier '{dataset_id}'.")
+    return ds, catalogue().store.revisions(dataset_id)
+
+
+@bp.route("/datasets/<dataset_id>/history")
+@bp.route("/datasets/<dataset_id>/history.json", endpoint="history_json")
+def history(dataset_id: str):
+    ds, revisions = _revision_data(dataset_id)
+    names, show = catalogue().publisher_names(), _may_see_authors(ds)
+    rows = [revision_entry(r, names, show) for r in reversed(revisions)]
+    data = {"id": ds.id, "title": ds.title, "status": ds.status, "show_authors": show, "revisions": rows}
+    return respond("datasets/history.html", data, request.path.endswith(".json"))
+
+
+@bp.route("/datasets/<dataset_id>/diff")
+@bp.route("/datasets/<dataset_id>/diff.json", endpoint="diff_json")
+def revision_diff(dataset_id: str):
+    ds, revisions = _revision_data(dataset_id)
+    by_number = {r.number: r for r in revisions}
+    try:
+        a = int(request.args.get("from", max(1, ds.revision - 1)))
+        b = int(request.args.get("to", ds.revision))
+    except ValueError:
+        not_found("Revision numbers must be whole numbers.")
+    if a not in by_number or b not in by_number:
+        not_found(f"'{dataset_id}' has revisions 1 to {ds.revision}.")
+    changes = [c.to_dict() for c in diff(by_number[a].record, by_number[b].record)]
+    names, show = catalogue().publisher_names(), _may_see_authors(ds)
+    data = {"id": ds.id, "title": ds.title, "from": a, "to": b, "changes": changes,
+            "revisions": list(range(1, ds.revision + 1)), "show_authors": show,
+            "from_revision": revision_entry(by_number[a], names, show),
+            "to_revision": revision_entry(by_number[b], names, show)}
+    if request.path.endswith(".json"):
+        return respond("datasets/diff.html", data, True)
+    return respond("datasets/diff.html", {**data, "self_from": a}, False)
+
+
+@bp.route("/catalogue.<ext>")
+def whole_catalogue(ext: str):
+    if ext not in RDF_FORMATS:
+        not_found(f"Unknown format '{ext}'. Use one of: {', '.join(RDF_FORMATS)}.")
+    for _attempt in range(3):
+        path, key = _exports().get(ext)  # built once per store change, record by record, under a file lock
+        try:
+            resp = send_file(path, mimetype=FORMATS[ext][1], download_name=f"catalogue.{ext}", etag=key,
+                             conditional=True)
+        except FileNotFoundError:  # replaced by a newer build between get() and opening it: ask again
+            continue
+        if resp.status_code == 304 or request.method == "HEAD":
+            resp.close()  # no body will be read: release the file now
+        else:
+            resp.response = _closing(resp.response)
+        return resp
+    raise RuntimeError("the catalogue export keeps being replaced")
+
+
+def _closing(body):
+    """The file's chunks, closing it once read to the end (not only when the server calls close())."""
+    try:
+        yield from body
+    finally:
+        body.close()
+
+
+def _exports() -> ExportCache:
+    """The app's cache of whole-catalogue exports, in <instance>/exports."""
+    exports = current_app.extensions.get("catalogue_exports")
+    if exports is None:
+        cat = catalogue()
+        exports = ExportCache(cat.store, Path(cat.settings.instance_dir) / "exports", cat.settings.base_url)
+        current_app.extensions["catalogue_exports"] = exports
+    return exports
+
+
+assert set(RDF_FORMATS) <= set(FORMATS)

@@ -1,0 +1,133 @@
+"""Search: / and /search, with the JSON twin /search.json."""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import Blueprint, request
+
+from catalogue.records.schema import readiness_config
+from catalogue.search import FACET_LABELS, FACETS, SORTS, SearchQuery
+
+from web.common import catalogue, respond
+from web.filters import LINKAGE_LABELS
+
+bp = Blueprint("search", __name__)
+MAX_PAGE = 500
+FACET_TOP = 10  # values shown per facet before "Show all"
+
+
+def _int(value, default: int) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def parse_query(args, page_size: int) -> SearchQuery:
+    filters = {name: [v for v in args.getlist(name) if v][:20] for name in FACETS if args.getlist(name)}
+    sort = args.get("sort", "relevance")
+    return SearchQuery(text=args.get("q", "")[:10000], filters=filters,
+                       sort=sort if sort in SORTS else "relevance",
+                       page=min(max(1, _int(args.get("page"), 1)), MAX_PAGE), page_size=page_size)
+
+
+def _label(facet: str, value: str, names: dict, bands: dict) -> str:
+    if facet == "publisher":
+        return names.get(value, value)
+    if facet == "band":
+        return bands.get(value, value)
+    if facet == "linkage_key":
+        return LINKAGE_LABELS.get(value, value)
+    return value
+
+
+def _url(q: SearchQuery, **change) -> str:
+    params: list[tuple[str, str]] = []
+    text = change.get("q", q.text)
+    if text:
+        params.append(("q", text))
+    filters = change.get("filters", q.filters)
+    for name in FACETS:
+        params += [(name, v) for v in filters.get(name, [])]
+    sort = change.get("sort", q.sort)
+    if sort != "relevance":
+        params.append(("sort", sort))
+    page = change.get("page", 1)
+    if page > 1:
+        params.append(("page", str(page)))
+    if change.get("show"):
+        params.append(("show", change["show"]))
+    return "/search" + ("?" + urlencode(params) if params else "")
+
+
+def _facet(name: str, q: SearchQuery, counts: list, labels, show: str | None) -> dict:
+    """One facet: every value (the JSON keeps them all) and which of them the page shows."""
+    selected = q.filters.get(name, [])
+    values = []
+    for value, count in counts:
+        on = value in selected
+        new = [v for v in selected if v != value] if on else selected + [value]
+        values.append({"value": value, "label": labels(name, value), "count": count, "selected": on,
+                       "url": _url(q, filters={**q.filters, name: new})})
+    for value in selected:  # keep a selected value visible even with no hits
+        if not any(v["value"] == value for v in values):
+            values.append({"value": value, "label": labels(name, value), "count": 0, "selected": True,
+                           "url": _url(q, filters={**q.filters, name: [v for v in selected if v != value]})})
+    everything = show == name or len(values) <= FACET_TOP + 1
+    return {"name": name, "label": FACET_LABELS[name], "values": values, "top": len(values) if everything else FACET_TOP,
+            "show_all_url": None if everything else _url(q, page=q.page, show=name) + f"#facet-{name}",
+            "show_fewer_url": _url(q, page=q.page) + f"#facet-{name}" if show == name and len(values) > FACET_TOP + 1
+            else None}
+
+
+def _selected(q: SearchQuery, labels) -> list[dict]:
+    """The filters in use, each with the link that removes it."""
+    out = []
+    for name in FACETS:
+        for value in q.filters.get(name, []):
+            rest = [v for v in q.filters[name] if v != value]
+            out.append({"facet": name, "facet_label": FACET_LABELS[name], "value": value,
+                        "label": labels(name, value), "remove_url": _url(q, filters={**q.filters, name: rest})})
+    return out
+
+
+def search_view_data(q: SearchQuery, show: str | None = None) -> dict:
+    cat = catalogue()
+    result = cat.search(q)
+    names = cat.publisher_names()
+    bands = {b["id"]: b["label"] for b in readiness_config()["bands"]}
+
+    def labels(facet: str, value: str) -> str:
+        return _label(facet, value, names, bands)
+
+    facets = [_facet(name, q, result.facets.get(name, []), labels, show) for name in FACETS]
+    selected = _selected(q, labels)
+    hits = []
+    for h in result.to_dict()["hits"]:
+        h["band_label"] = bands.get(h["band"], h["band"])
+        h["url"] = f"/datasets/{h['id']}"
+        hits.append(h)
+    pages = result.pages
+    return {
+        "query": {"q": q.text, "filters": q.filters, "sort": q.sort, "page": q.page},
+        "total": result.total, "page": result.page, "pages": pages, "page_size": result.page_size,
+        "notice": result.notice, "hits": hits, "facets": facets, "selected_filters": selected,
+        "clear_filters_url": _url(q, filters={}) if selected else None,
+        "sorts": [{"value": s, "label": s.capitalize(), "selected": s == q.sort, "url": _url(q, sort=s)}
+                  for s in SORTS],
+        "previous_url": _url(q, page=q.page - 1) if q.page > 1 else None,
+        "next_url": _url(q, page=q.page + 1) if q.page < pages else None,
+        "json_url": _url(q, page=q.page).replace("/search", "/search.json", 1),
+        "total_datasets": cat.store.count(),
+    }
+
+
+@bp.route("/")
+@bp.route("/search")
+@bp.route("/search.json", endpoint="search_json")
+def search():
+    as_json = request.path.endswith(".json")
+    q = parse_query(request.args, catalogue().settings.page_size)
+    show = request.args.get("show")
+    data = search_view_data(q, show if show in FACETS else None)
+    return respond("search/search.html", data, as_json)
