@@ -10,7 +10,7 @@ from typing import Iterable
 
 from whoosh import fields, highlight, index, qparser, query
 
-from catalogue.search import FACETS, Hit, SearchQuery, SearchResult
+from catalogue.search.interface import FACETS, Hit, SearchQuery, SearchResult
 from catalogue.search.analysis import FastStemmingAnalyzer
 
 SCHEMA_VERSION = 2
