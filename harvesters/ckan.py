@@ -10,8 +10,10 @@ from ckanapi.errors import CKANAPIError, ServerIncompatibleError
 
 from catalogue.provenance import Source
 
-from harvesters.ckan_map import TRANSFORM_VERSION, transform_package
-from harvesters.contract import HarvestError, Listing, RecordError, RemoteItem, Transformed
+from catalogue.formats.ckan import TRANSFORM_VERSION, transform_package
+from catalogue.formats.result import Mapped
+
+from harvesters.contract import HarvestError, Listing, RecordError, RemoteItem
 from harvesters.http import HarvestHTTPError, HarvestSession, parse_json
 
 log = logging.getLogger("harvesters.ckan")
@@ -174,15 +176,15 @@ class CkanHarvester:
 
     def fetch(self, item: RemoteItem) -> object:
         if item.payload_format.startswith("error:"):
-            raise RecordError(item.payload_format[6:])
+            raise RecordError(item.payload_format[6:], code="fetch-failed")
         if item.payload is not None:
             return item.payload
         try:
             return self._call("package_show", id=item.remote_id)
         except (HarvestError, _Refused) as exc:
-            raise RecordError(str(exc)) from None
+            raise RecordError(str(exc), code="fetch-failed") from None
 
-    def transform(self, payload: object, item: RemoteItem) -> Transformed:
+    def transform(self, payload: object, item: RemoteItem) -> Mapped:
         return transform_package(payload)
 
 

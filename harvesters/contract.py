@@ -6,9 +6,10 @@ from catalogue.errors import CatalogueError
 import hashlib
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Iterator, Protocol
 
+from catalogue.formats.result import Mapped, RecordError  # noqa: F401 - RecordError is part of the contract
 from catalogue.provenance import Source
 
 from harvesters.http import HarvestSession
@@ -17,9 +18,7 @@ from harvesters.http import HarvestSession
 class HarvestError(CatalogueError):
     """The run cannot go on (source down, unreadable listing, repeated page...). The message names the source."""
 
-
-class RecordError(CatalogueError):
-    """One remote record cannot be fetched or transformed; the run goes on without it."""
+    code = "harvest-failed"
 
 
 @dataclass
@@ -44,17 +43,6 @@ class Listing:
     note: str = ""
 
 
-@dataclass
-class Transformed:
-    """transform's result: our record (possibly incomplete), what it could not map, and provenance facts."""
-    record: dict
-    unmapped: list[str] = field(default_factory=list)
-    schema_version: str = ""
-    publisher_name: str = ""  # display name for a publisher slug we may not know yet
-    notes: list[str] = field(default_factory=list)
-    explicit_identifier: bool = True  # False when the identifier was made up (e.g. from a URI's last segment)
-
-
 class Harvester(Protocol):
     source: Source
     transform_version: str  # bump when the transform changes, so unchanged payloads are transformed again
@@ -71,7 +59,7 @@ class Harvester(Protocol):
     def fetch(self, item: RemoteItem) -> object:
         """The raw payload of one item. Raises RecordError."""
 
-    def transform(self, payload: object, item: RemoteItem) -> Transformed:
+    def transform(self, payload: object, item: RemoteItem) -> Mapped:
         """Pure: raw payload -> record. Raises RecordError for payloads that are not records at all."""
 
 

@@ -17,10 +17,11 @@ from rdflib import RDF, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDFS
 
 from catalogue.formats.dcat import CAT, CDDO, DCAT, DCATAP, graph_to_records
-from catalogue.provenance import Source
 from catalogue.formats.rdf_io import RDFError, parse_rdf
+from catalogue.formats.result import Mapped
+from catalogue.provenance import Source
 
-from harvesters.contract import HarvestError, Listing, RecordError, RemoteItem, Transformed, auth_headers
+from harvesters.contract import HarvestError, Listing, RecordError, RemoteItem, auth_headers
 from harvesters.http import HarvestHTTPError, HarvestSession
 
 TRANSFORM_VERSION = "dcat-1"
@@ -113,7 +114,7 @@ class DcatHarvester:
     def fetch(self, item: RemoteItem) -> object:
         return item.payload
 
-    def transform(self, payload: object, item: RemoteItem) -> Transformed:
+    def transform(self, payload: object, item: RemoteItem) -> Mapped:
         return transform_dcat(payload)
 
 
@@ -177,7 +178,7 @@ def _closure(graph: Graph, start, sub: Graph, stop: set) -> None:
                 stack.append(o)
 
 
-def transform_dcat(payload) -> Transformed:
+def transform_dcat(payload) -> Mapped:
     """One dataset's N-Triples -> our record, through the DCAT profile's graph -> record direction."""
     if not isinstance(payload, str):
         raise RecordError("DCAT payload must be N-Triples text")
@@ -198,4 +199,4 @@ def transform_dcat(payload) -> Transformed:
             unmapped.append(f"{graph.namespace_manager.normalizeUri(p)} in {', '.join(langs)} "
                             "(English kept; the others are in the raw payload)")
     explicit = any(isinstance(o, Literal) for o in graph.objects(ds, DCTERMS.identifier))
-    return Transformed(records[0], unmapped=unmapped, explicit_identifier=explicit)
+    return Mapped(records[0], unmapped=unmapped, explicit_identifier=explicit)

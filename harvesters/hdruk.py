@@ -9,22 +9,22 @@ from __future__ import annotations
 from typing import Iterator
 from urllib.parse import quote, urljoin
 
-from catalogue.provenance import Source
 from catalogue.formats.hdruk import from_hdruk, unwrap
+from catalogue.formats.result import Mapped
+from catalogue.provenance import Source
 
-from harvesters.contract import HarvestError, Listing, RecordError, RemoteItem, Transformed, auth_headers
+from harvesters.contract import HarvestError, Listing, RecordError, RemoteItem, auth_headers
 from harvesters.http import HarvestHTTPError, HarvestSession, parse_json
 
 TRANSFORM_VERSION = "hdruk-1"
 
 
-def transform_hdruk(payload, remote_id: str) -> Transformed:
-    """One HDR UK dataset (any schema version, possibly wrapped) -> Transformed. Raises RecordError for non-datasets."""
+def transform_hdruk(payload, remote_id: str) -> Mapped:
+    """One HDR UK dataset (any schema version, possibly wrapped) -> our record. Raises RecordError for non-datasets."""
     d = unwrap(payload)
     if not isinstance(d, dict) or not isinstance(d.get("summary"), dict):
         raise RecordError("not an HDR UK dataset (no 'summary' object)")
-    c = from_hdruk(d, remote_id=remote_id)
-    return Transformed(c.record, unmapped=c.unmapped, schema_version=c.schema_version, publisher_name=c.publisher_name)
+    return from_hdruk(d, remote_id=remote_id)
 
 
 class HdrukHarvester:
@@ -83,7 +83,7 @@ class HdrukHarvester:
         try:
             return parse_json(self.session.get(url, headers=self.headers), url)
         except HarvestHTTPError as exc:
-            raise RecordError(str(exc)) from None
+            raise RecordError(str(exc), code="fetch-failed") from None
 
-    def transform(self, payload: object, item: RemoteItem) -> Transformed:
+    def transform(self, payload: object, item: RemoteItem) -> Mapped:
         return transform_hdruk(payload, item.remote_id)

@@ -1,11 +1,13 @@
-"""CKAN package dict -> our record (pure): core CKAN, extras, and common ckanext-scheming / ckanext-dcat fields."""
+"""CKAN package dict -> our record (pure): core CKAN, extras, and common ckanext-scheming / ckanext-dcat fields.
+
+Used by the CKAN harvester (harvesters.ckan); TRANSFORM_VERSION is bumped when the mapping changes, so harvests map
+unchanged payloads again."""
 from __future__ import annotations
 
 import json
 
 from catalogue.formats import normalise as m
-
-from harvesters.contract import RecordError, Transformed
+from catalogue.formats.result import Mapped, RecordError
 
 TRANSFORM_VERSION = "ckan-1"
 
@@ -104,7 +106,7 @@ def _is_geojson(value) -> bool:
         return False
 
 
-def transform_package(pkg) -> Transformed:
+def transform_package(pkg) -> Mapped:
     """Map one CKAN package (as package_show/package_search return it) to our record."""
     if not isinstance(pkg, dict) or not (isinstance(pkg.get("id"), str) or isinstance(pkg.get("name"), str)):
         raise RecordError("not a CKAN dataset (no id or name)")
@@ -160,4 +162,4 @@ def transform_package(pkg) -> Transformed:
         unmapped.append("resources without an http(s) URL")
     if pkg.get("author") and record.get("contactPoint", {}).get("contactName") != pkg.get("author"):
         unmapped.append("author (we keep one contact point: the maintainer)")
-    return Transformed(record, unmapped=unmapped, publisher_name=m.text(org.get("title")) or "", notes=notes)
+    return Mapped(record, unmapped=unmapped, publisher_name=m.text(org.get("title")) or "", notes=notes)

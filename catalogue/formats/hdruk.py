@@ -7,10 +7,9 @@ guessed from column names, each listed in `assumed`.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from catalogue.formats import hdruk_sections as s
 from catalogue.formats import normalise as m
+from catalogue.formats.result import Mapped
 
 _FREQ = {"static": "never", "irregular": "irregular", "continuous": "continuous", "biennial": "biennial",
          "annual": "annual", "biannual": "semiannual", "quarterly": "quarterly", "bimonthly": "bimonthly",
@@ -23,16 +22,6 @@ DEFAULTS = (("accessRights", "INTERNAL", "no HDR UK access category that maps to
             ("securityClassification", "OFFICIAL", "no HDR UK equivalent"),
             ("licence", "Data access agreement with the data custodian", "no HDR UK equivalent"),
             ("theme", ["Health"], "no HDR UK equivalent; HDR UK datasets are health data"))
-
-
-@dataclass
-class Converted:
-    """from_hdruk's result: our record, the schema version, what was not mapped and what was assumed."""
-    record: dict
-    schema_version: str
-    unmapped: list[str] = field(default_factory=list)
-    assumed: list[str] = field(default_factory=list)
-    publisher_name: str = ""  # the custodian's display name, for a publisher slug we may not know yet
 
 
 def unwrap(payload):
@@ -61,7 +50,7 @@ def schema_version(d: dict) -> str:
 
 
 def from_hdruk(doc, *, remote_id: str | None = None, publisher: str | None = None,
-               fill_defaults: bool = False) -> Converted:
+               fill_defaults: bool = False) -> Mapped:
     """Map one HDR UK dataset document (possibly wrapped as {"data": {...}}). Never raises for missing parts.
 
     remote_id (a harvested persistent id) is preferred as identifier; publisher (an upload's organisation)
@@ -124,7 +113,8 @@ def from_hdruk(doc, *, remote_id: str | None = None, publisher: str | None = Non
     if not rights_url and m.text(s.get(d, "accessibility.access.accessRights")):
         unmapped.append("accessibility.access.accessRights (text, not a URL)")
     assumed = _fill_defaults(record) if fill_defaults else []
-    return Converted(record, schema_version(d), unmapped, assumed, m.text(org.get("name")) or "")
+    return Mapped(record, unmapped=unmapped, schema_version=schema_version(d), assumed=assumed,
+                  publisher_name=m.text(org.get("name")) or "")
 
 
 def _fill_defaults(record: dict) -> list[str]:
