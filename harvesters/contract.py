@@ -1,4 +1,6 @@
-"""The staged contract every harvester follows: gather -> fetch -> transform (pure) -> import (the write path)."""
+"""The staged contract every harvester follows: gather -> fetch -> transform (pure) -> import (the write path).
+
+The implementations import this module; it imports none of them (registry.py lists them by source type)."""
 from __future__ import annotations
 
 from catalogue.errors import CatalogueError
@@ -93,18 +95,3 @@ def auth_headers(source: Source, session: HarvestSession, secret: str | None) ->
         session.secret_headers.add(name)
         return {name: secret}
     return {"Authorization": f"Bearer {secret}"}
-
-
-def make_harvester(source: Source, session: HarvestSession, secret: str | None) -> Harvester:
-    """The harvester for the source's type. Its secret goes only to the source's own origin (see HarvestSession)."""
-    session.trust(source.url)
-    if source.type == "ckan":
-        from harvesters.ckan import CkanHarvester
-        return CkanHarvester(source, session, secret)
-    if source.type == "dcat":
-        from harvesters.dcat import DcatHarvester
-        return DcatHarvester(source, session, secret)
-    if source.type == "hdruk":
-        from harvesters.hdruk import HdrukHarvester
-        return HdrukHarvester(source, session, secret)
-    raise HarvestError(f"{source.name}: unknown source type {source.type!r}")

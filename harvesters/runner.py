@@ -27,8 +27,9 @@ from catalogue.provenance import COMPLETE, FAILED, PARTIAL, HarvestRepository, O
 from catalogue.records.service import Catalogue
 from catalogue.records.store import PUBLISHED, WITHDRAWN
 
-from harvesters.contract import HarvestError, Harvester, RecordError, RemoteItem, digest, make_harvester, payload_text
+from harvesters.contract import HarvestError, Harvester, RecordError, RemoteItem, digest, payload_text
 from harvesters.http import HarvestSession, HttpConfig
+from harvesters.registry import make_harvester
 
 log = logging.getLogger("harvesters.runner")
 CHUNK = 500  # records imported (and outcomes saved) together
