@@ -11,7 +11,7 @@ N ?= 10000
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-postgres test-browser test-integration bench bench-audit bench-export bench-harvest install assets reindex clean
+.PHONY: run test test-wheel test-postgres test-browser test-integration bench bench-audit bench-export bench-harvest install assets reindex clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ run: install
 
 test: install
 	$(BIN)/pytest -q
+
+# Installed, not only checked out: a wheel (with the GOV.UK assets built by install) in a fresh venv outside the
+# checkout runs init, load, validate and serve, and every page and static file it links to answers 200.
+test-wheel: install
+	PYTHON=$(PYTHON) bash scripts/check_wheel.sh
 
 # The store, service and web tests against a private PostgreSQL (Debian's postgresql package).
 test-postgres: install
