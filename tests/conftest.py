@@ -82,7 +82,7 @@ def runner():
 def login():
     """Sign a test client in through the real form: login(client, role="steward")."""
     def do(client, role: str = "publisher", publisher: str = "department-for-education", email: str | None = None):
-        accounts = client.application.extensions["accounts"]
+        accounts = client.application.extensions["catalogue_services"].accounts
         pub = publisher if role == "publisher" else ""
         email = email or f"{role}.{pub or 'all'}@example.org"
         if accounts.principal(email) is None:
@@ -97,7 +97,7 @@ def login():
 def api_token():
     """Create a user (if needed) and return a bearer token: api_token(app, role=..., publisher=...)."""
     def make(app, role: str = "publisher", publisher: str = "department-for-education", email: str | None = None):
-        accounts = app.extensions["accounts"]
+        accounts = app.extensions["catalogue_services"].accounts
         pub = publisher if role == "publisher" else ""
         email = email or f"api.{role}.{pub or 'all'}@example.org"
         if accounts.principal(email) is None:

@@ -6,10 +6,16 @@ import secrets
 from pathlib import Path
 
 from flask import Flask, abort, send_from_directory
+from flask_wtf.csrf import CSRFProtect
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
+from catalogue.publishing.accounts import SESSION_LIFETIME
 from catalogue.records.service import Catalogue
 from catalogue.settings import Settings
+
+from web import auth, errors, filters
+from web.services import KEY as SERVICES_KEY, Services
+from web.views import api, audit, datasets, harvest, info, publish, publishers, search
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -33,6 +39,12 @@ def _secret_key(settings: Settings) -> str:
     return path.read_text().strip()
 
 
+def blueprints() -> list:
+    """Every blueprint, in the order they are registered: app-wide pieces first, then one per area."""
+    return [errors.bp, filters.bp, auth.bp, api.bp, publish.bp, search.bp, datasets.bp, publishers.bp, audit.bp,
+            harvest.bp, info.bp]
+
+
 def create_app(settings: Settings | None = None, catalogue: Catalogue | None = None) -> Flask:
     """Build the web app around a catalogue (store + search index)."""
     settings = settings or Settings.from_env()
@@ -45,42 +57,16 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
         PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
     ])
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
-    app.extensions["catalogue"] = catalogue or Catalogue(settings)
-    app.extensions["catalogue"].sync_index(force=True)
-
-    from web import auth
-
-    from web import errors
-
-    from web import filters
-
-    from web.views import api as views_api
-
-    from web.views import datasets as views_datasets
-
-    from web.views import publish as views_publish
-
-    from web.views import publishers as views_publishers
-
-    from web.views import search as views_search
-
-    filters.register(app)
-    errors.register(app)
-    auth.register(app)
-    views_api.register(app)
-    views_publish.register(app)
-    app.register_blueprint(views_search.bp)
-    app.register_blueprint(views_datasets.bp)
-    app.register_blueprint(views_publishers.bp)
-    from web.views import audit as views_audit
-
-    app.register_blueprint(views_audit.bp)
-    from web.views import harvest as views_harvest
-
-    app.register_blueprint(views_harvest.bp)
-    from web.views import info as views_info
-
-    app.register_blueprint(views_info.bp)
+    catalogue = catalogue or Catalogue(settings)
+    catalogue.sync_index(force=True)
+    app.extensions[SERVICES_KEY] = Services.build(catalogue)
+    app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+                      SESSION_COOKIE_SECURE=settings.base_url.startswith("https"),
+                      PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME, WTF_CSRF_TIME_LIMIT=None)
+    csrf = CSRFProtect(app)
+    for bp in blueprints():
+        app.register_blueprint(bp)
+    csrf.exempt(api.bp)  # the API takes bearer tokens only, never cookies
 
     @app.route("/assets/<path:filename>")
     def govuk_assets(filename: str):

@@ -4,15 +4,17 @@ from __future__ import annotations
 from functools import wraps
 from urllib.parse import urlparse
 
-from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 
-from catalogue.publishing.accounts import SESSION_LIFETIME, WINDOW, Accounts, Principal
+from catalogue.publishing.accounts import WINDOW, Accounts, Principal
+
+from web.services import services
 
 bp = Blueprint("auth", __name__)
 
 
 def accounts() -> Accounts:
-    return current_app.extensions["accounts"]
+    return services().accounts
 
 
 def current_user() -> Principal | None:
@@ -89,17 +91,6 @@ def logout():
     return redirect("/")
 
 
-def register(app) -> None:
-    from flask_wtf.csrf import CSRFProtect
-
-    app.extensions["accounts"] = Accounts(app.extensions["catalogue"].store)
-    app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
-                      SESSION_COOKIE_SECURE=app.config["SETTINGS"].base_url.startswith("https"),
-                      PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME, WTF_CSRF_TIME_LIMIT=None)
-    csrf = CSRFProtect(app)
-    app.extensions["csrf_protect"] = csrf
-    app.register_blueprint(bp)
-
-    @app.context_processor
-    def inject_user():
-        return {"current_user": current_user()}
+@bp.app_context_processor
+def inject_user():
+    return {"current_user": current_user()}

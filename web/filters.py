@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask import Blueprint
 from markupsafe import Markup, escape
 
 from catalogue.records.schema import dataset_schema
@@ -42,8 +43,10 @@ def mailto(email: str) -> Markup:
     return Markup('<a class="govuk-link" href="mailto:{0}">{0}</a>').format(escape(email))
 
 
-def register(app) -> None:
-    app.jinja_env.filters.update(nice_date=nice_date, frequency=frequency, mailto=mailto, http_url=http_url,
-                                 linkage_label=lambda v: LINKAGE_LABELS.get(v, v))
-    app.jinja_env.globals.update(BAND_COLOURS=BAND_COLOURS, LINKAGE_LABELS=LINKAGE_LABELS,
-                                 serviceName="UK Data Linkage Catalogue")
+bp = Blueprint("filters", __name__)
+for _name, _filter in dict(nice_date=nice_date, frequency=frequency, mailto=mailto, http_url=http_url,
+                           linkage_label=lambda v: LINKAGE_LABELS.get(v, v)).items():
+    bp.add_app_template_filter(_filter, _name)
+for _name, _value in dict(BAND_COLOURS=BAND_COLOURS, LINKAGE_LABELS=LINKAGE_LABELS,
+                          serviceName="UK Data Linkage Catalogue").items():
+    bp.add_app_template_global(_value, _name)

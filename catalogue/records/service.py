@@ -10,7 +10,7 @@ from catalogue.records.scoring import readiness
 from catalogue.search import SearchEngine, SearchQuery, SearchResult, make_engine
 from catalogue.search.documents import search_document
 from catalogue.settings import Settings
-from catalogue.records.store import PUBLISHED, Dataset, Store
+from catalogue.records.store import PUBLISHED, Dataset, Revision, Store
 from catalogue.records.validation import Issue, Report, misshapen, storable_text, unstorable, validate
 
 
@@ -157,6 +157,27 @@ class Catalogue:
 
     def get(self, dataset_id: str) -> Dataset | None:
         return self.store.get(dataset_id)
+
+    def revisions(self, dataset_id: str) -> list[Revision]:
+        return self.store.revisions(dataset_id)
+
+    def datasets(self, publisher: str | None = None) -> list[Dataset]:
+        """Published datasets, of one publisher or all."""
+        return self.store.datasets(publisher=publisher)
+
+    def count(self) -> int:
+        """How many datasets are published."""
+        return self.store.count()
+
+    def publishers(self) -> list[dict]:
+        return self.store.publishers()
+
+    def publisher(self, pub_id: str) -> dict | None:
+        return self.store.publisher(pub_id)
+
+    def publisher_counts(self) -> dict[str, int]:
+        """Published datasets per publisher id."""
+        return self.store.publisher_counts()
 
     def close(self) -> None:
         self.engine.close()

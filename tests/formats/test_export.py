@@ -50,7 +50,7 @@ def get(client, path: str, method: str = "GET", **kw):
 
 
 def exports(app) -> ExportCache:
-    return app.extensions["catalogue_exports"]
+    return app.extensions["catalogue_services"].exports
 
 
 # --- the document ------------------------------------------------------------------------------------------------

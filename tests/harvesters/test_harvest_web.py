@@ -10,7 +10,7 @@ TOKEN = "web-token-77d1c0a4-never-shown"
 
 @pytest.fixture
 def harvested(writable_app, fake_ckan):
-    cat = writable_app.extensions["catalogue"]
+    cat = writable_app.extensions["catalogue_services"].catalogue
     fake = fake_ckan([ckan_package(i) for i in range(3)] + [ckan_package(3, resources=7)])
     add_source(cat, "portal", "ckan", fake.url, token_env="PORTAL_TOKEN", auth="bearer", schedule="nightly")
     result = run(cat, "portal", environ={"PORTAL_TOKEN": TOKEN})
@@ -83,7 +83,7 @@ def test_dataset_page_says_where_a_harvested_record_came_from(harvested):
     app, result = harvested
     client = app.test_client()
     data = client.get("/search.json?page_size=50").get_json()
-    store = app.extensions["catalogue"].store
+    store = app.extensions["catalogue_services"].catalogue.store
     harvested_ids = [d.id for d in store.datasets() if client.get(f"/datasets/{d.id}.json").get_json()["harvested_from"]]
     assert len(harvested_ids) == 3 and data["total"] >= 3
     one = client.get(f"/datasets/{harvested_ids[0]}.json").get_json()["harvested_from"][0]

@@ -25,7 +25,7 @@ USER = "iao@example.org"
 
 @pytest.fixture
 def app(writable_app):
-    writable_app.extensions["accounts"].create_user(USER, role="publisher", publisher=DFE, password=TEST_PASSWORD)
+    writable_app.extensions["catalogue_services"].accounts.create_user(USER, role="publisher", publisher=DFE, password=TEST_PASSWORD)
     return writable_app
 
 
@@ -150,7 +150,7 @@ def test_disabling_a_user_ends_their_sessions(app):
     client = client_at(app, "198.51.100.4")
     sign_in(client)
     assert signed_in(client)
-    app.extensions["accounts"].disable_user(USER)
+    app.extensions["catalogue_services"].accounts.disable_user(USER)
     assert not signed_in(client)
 
 

@@ -19,7 +19,7 @@ def client(writable_app):
 
 @pytest.fixture
 def tokens(writable_app, api_token):
-    accounts = writable_app.extensions["accounts"]
+    accounts = writable_app.extensions["catalogue_services"].accounts
     revoked = api_token(writable_app, email="revoked@example.org")
     accounts.revoke_token(revoked.split(".")[0])
     return {
@@ -47,7 +47,7 @@ def new_record(example_record, ident="dfe-new-dataset"):
 
 
 def snapshot(app):
-    store = app.extensions["catalogue"].store
+    store = app.extensions["catalogue_services"].catalogue.store
     return store.max_seq(), {d.id: (d.status, d.revision) for d in store.datasets(status=None)}
 
 
@@ -164,7 +164,7 @@ def test_drafts_are_private_until_published(client, tokens, writable_app, api_to
     resp = client.post("/api/datasets/dfe-draft-one/publish", headers=headers(token))
     assert resp.status_code == 200 and resp.get_json()["action"] == "created"
     assert client.get("/datasets/dfe-draft-one.json").status_code == 200
-    assert writable_app.extensions["drafts"].get("dfe-draft-one") is None
+    assert writable_app.extensions["catalogue_services"].drafts.get("dfe-draft-one") is None
 
 
 def test_dry_run_then_publish(client, tokens, writable_app, example_record):
@@ -186,7 +186,7 @@ def test_dry_run_then_publish(client, tokens, writable_app, example_record):
     valid_only = client.post("/api/uploads?mode=valid", data=body, headers=headers(token))
     assert valid_only.status_code == 200
     assert [p["identifier"] for p in valid_only.get_json()["published"]] == ["dfe-upload-good"]
-    assert writable_app.extensions["catalogue"].store.get("dfe-upload-bad") is None
+    assert writable_app.extensions["catalogue_services"].catalogue.store.get("dfe-upload-bad") is None
 
 
 def test_jsonl_upload(client, tokens, example_record):
@@ -269,11 +269,11 @@ def test_csrf_token_required_for_web_forms(writable_app, login):
     login(client, publisher=DFE)
     resp = client.post(f"/datasets/{NPD}/withdraw", data={"reason": "no token"})
     assert resp.status_code == 400
-    assert writable_app.extensions["catalogue"].store.get(NPD).status == "published"
+    assert writable_app.extensions["catalogue_services"].catalogue.store.get(NPD).status == "published"
     token = csrf_token(client, f"/datasets/{NPD}")
     resp = client.post(f"/datasets/{NPD}/withdraw", data={"reason": "with token", "csrf_token": token})
     assert resp.status_code == 302
-    assert writable_app.extensions["catalogue"].store.get(NPD).status == "withdrawn"
+    assert writable_app.extensions["catalogue_services"].catalogue.store.get(NPD).status == "withdrawn"
 
 
 def test_hdruk_upload_is_converted_and_reported(client, tokens, writable_app):
@@ -289,7 +289,7 @@ def test_hdruk_upload_is_converted_and_reported(client, tokens, writable_app):
     assert result["issues"][0]["message"].startswith("Converted from HDR UK dataset schema 4.0.")
     published = client.post("/api/uploads", data=json.dumps(doc), headers=headers(tokens["right publisher"]))
     assert published.status_code == 200
-    stored = writable_app.extensions["catalogue"].store.get(V4["identifier"])
+    stored = writable_app.extensions["catalogue_services"].catalogue.store.get(V4["identifier"])
     assert stored.record["variables"][0]["linkageRole"] == "chi-number"
 
 
@@ -319,7 +319,7 @@ def hold(client, token, example_record, ident, held_as):
 def test_authorisation_matrix_for_an_identifier_held_as_a_draft(writable_app, client, tokens, example_record,
                                                                 who, call):
     hold(client, tokens["right publisher"], example_record, "dfe-held", "draft")
-    drafts = writable_app.extensions["drafts"]
+    drafts = writable_app.extensions["catalogue_services"].drafts
     draft_before = drafts.get("dfe-held").to_dict()
     url, body = held_calls(example_record, "dfe-held", CALLER_PUBLISHER[who])[call]
     before = snapshot(writable_app)
@@ -360,7 +360,7 @@ def test_history_shows_authors_only_to_stewards_admins_and_the_records_organisat
     api = writable_app.test_client()
     api.post("/api/datasets", data=json.dumps(rec), headers=headers(tokens["right publisher"]))
     api.patch("/api/datasets/dfe-history", data=json.dumps({"version": "v2"}), headers=headers(tokens["right publisher"]))
-    author = writable_app.extensions["catalogue"].store.revisions("dfe-history")[-1].author
+    author = writable_app.extensions["catalogue_services"].catalogue.store.revisions("dfe-history")[-1].author
     email, token_id = author.split(" (token ")[0], author.split("(token ")[1].rstrip(")")
     client = writable_app.test_client()
     if who != "anonymous":

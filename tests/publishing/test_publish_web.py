@@ -17,7 +17,7 @@ DFE = "department-for-education"
 
 def test_login_rejects_bad_password_and_protects_pages(writable_app):
     client = writable_app.test_client()
-    writable_app.extensions["accounts"].create_user("p@example.org", role="publisher", publisher=DFE,
+    writable_app.extensions["catalogue_services"].accounts.create_user("p@example.org", role="publisher", publisher=DFE,
                                                     password=TEST_PASSWORD)
     resp = client.post("/login", data={"email": "p@example.org", "password": "wrong password!",
                                        "csrf_token": csrf_token(client)})
@@ -57,7 +57,7 @@ def test_web_upload_check_report_then_publish(writable_app, login, example_recor
     login(client, publisher=DFE)
     good = {**copy.deepcopy(example_record), "identifier": "dfe-web-good"}
     bad = {**copy.deepcopy(example_record), "identifier": "dfe-web-bad", "modified": "last week"}
-    before = writable_app.extensions["catalogue"].store.max_seq()
+    before = writable_app.extensions["catalogue_services"].catalogue.store.max_seq()
     resp = upload(client, "mine.json", json.dumps([good, bad]).encode())
     assert resp.status_code == 302
     report_url = resp.headers["Location"]
@@ -65,14 +65,14 @@ def test_web_upload_check_report_then_publish(writable_app, login, example_recor
     assert "Blocks publishing" in html and "$.modified" in html and "Nothing has been saved yet" in html
     data = client.get(report_url + ".json").get_json()
     assert data["passing"] == 1 and data["blocked"] == 1
-    assert writable_app.extensions["catalogue"].store.max_seq() == before
+    assert writable_app.extensions["catalogue_services"].catalogue.store.max_seq() == before
     token = csrf_token(client, report_url)
     refused = client.post(report_url + "/publish", data={"mode": "all", "csrf_token": token})
-    assert refused.status_code == 422 and writable_app.extensions["catalogue"].store.max_seq() == before
+    assert refused.status_code == 422 and writable_app.extensions["catalogue_services"].catalogue.store.max_seq() == before
     done = client.post(report_url + "/publish", data={"mode": "valid", "csrf_token": token})
     assert done.status_code == 200 and "dfe-web-good" in done.get_data(as_text=True)
-    assert writable_app.extensions["catalogue"].store.get("dfe-web-good") is not None
-    assert writable_app.extensions["catalogue"].store.get("dfe-web-bad") is None
+    assert writable_app.extensions["catalogue_services"].catalogue.store.get("dfe-web-good") is not None
+    assert writable_app.extensions["catalogue_services"].catalogue.store.get("dfe-web-bad") is None
     assert client.get(report_url).status_code == 404  # used up
 
 
@@ -85,11 +85,11 @@ def test_web_upload_check_report_then_publish(writable_app, login, example_recor
 def test_web_upload_of_bad_files_explains_and_saves_nothing(writable_app, login, name, content, words):
     client = writable_app.test_client()
     login(client, publisher=DFE)
-    before = writable_app.extensions["catalogue"].store.max_seq()
+    before = writable_app.extensions["catalogue_services"].catalogue.store.max_seq()
     resp = upload(client, name, content)
     assert resp.status_code == 400
     assert words in resp.get_data(as_text=True)
-    assert writable_app.extensions["catalogue"].store.max_seq() == before
+    assert writable_app.extensions["catalogue_services"].catalogue.store.max_seq() == before
 
 
 def test_steward_cannot_upload_but_sees_drafts(writable_app, login, api_token):
@@ -160,18 +160,18 @@ def test_twenty_parallel_uploads_against_a_running_server(writable_app, api_toke
         server.shutdown()
         server.server_close()
     assert errors == [] and statuses == [200] * 20
-    store = writable_app.extensions["catalogue"].store
+    store = writable_app.extensions["catalogue_services"].catalogue.store
     for n in range(20):
         ds = store.get(f"dfe-parallel-{n:02d}")
         assert ds is not None and ds.revision == 1
         assert [r.number for r in store.revisions(ds.id)] == [1]
-    assert writable_app.extensions["catalogue"].search(__import__("catalogue.search", fromlist=["SearchQuery"])
+    assert writable_app.extensions["catalogue_services"].catalogue.search(__import__("catalogue.search", fromlist=["SearchQuery"])
                                                        .SearchQuery(text="parallel", page_size=50)).total == 20
 
 
 def test_repeated_failed_sign_ins_are_throttled(writable_app):
     client = writable_app.test_client()
-    writable_app.extensions["accounts"].create_user("t@example.org", role="publisher", publisher=DFE,
+    writable_app.extensions["catalogue_services"].accounts.create_user("t@example.org", role="publisher", publisher=DFE,
                                                     password=TEST_PASSWORD)
     for _ in range(5):
         resp = client.post("/login", data={"email": "t@example.org", "password": "not the password",
@@ -192,10 +192,10 @@ def test_web_upload_cannot_claim_another_organisations_draft(writable_app, login
     client = writable_app.test_client()
     client.post("/api/datasets?draft=true", data=json.dumps({"identifier": "dfe-held", "publisher": DFE}),
                 headers={"Authorization": f"Bearer {token}"})
-    drafts = writable_app.extensions["drafts"]
+    drafts = writable_app.extensions["catalogue_services"].drafts
     draft_before = drafts.get("dfe-held").to_dict()
     login(client, publisher=other)
-    store = writable_app.extensions["catalogue"].store
+    store = writable_app.extensions["catalogue_services"].catalogue.store
     before = store.max_seq()
     claim = {**copy.deepcopy(example_record), "identifier": "dfe-held", "publisher": other}
     resp = upload(client, "claim.json", json.dumps([claim]).encode())

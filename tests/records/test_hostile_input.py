@@ -215,7 +215,7 @@ def harvest_run(writable_app, fake_ckan):
     from tests.support.fake_servers import ckan_package
     from tests.support.harvest_helpers import add_source, run
 
-    cat = writable_app.extensions["catalogue"]
+    cat = writable_app.extensions["catalogue_services"].catalogue
     fake = fake_ckan([ckan_package(0)])
     add_source(cat, "portal", "ckan", fake.url)
     return run(cat, "portal").run.id

@@ -45,14 +45,14 @@ def site(tmp_path_factory):
     add_source(cat, "portal", "ckan", ckan.url)
     run_id = run(cat, "portal").run.id
     app = make_app(cat)
-    accounts = app.extensions["accounts"]
+    accounts = app.extensions["catalogue_services"].accounts
     accounts.create_user(PUBLISHER, role="publisher", publisher="department-for-education", password=TEST_PASSWORD)
     accounts.create_user(STEWARD, role="steward", password=TEST_PASSWORD)
     good = copy.deepcopy(example)
     good.update(identifier="dfe-a11y-upload", title="Checked in a browser")
     bad = copy.deepcopy(good)
     bad.update(identifier="dfe-a11y-bad", accessRights="ALL")
-    upload_id = app.extensions["pending_uploads"].add(PUBLISHER, "upload.json", [good, bad])
+    upload_id = app.extensions["catalogue_services"].pending_uploads.add(PUBLISHER, "upload.json", [good, bad])
     srv = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
     thread = threading.Thread(target=srv.serve_forever, daemon=True)
     thread.start()

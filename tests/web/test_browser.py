@@ -22,7 +22,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--
 
 @pytest.fixture
 def server(writable_app):
-    writable_app.extensions["accounts"].create_user("pub@example.org", role="publisher",
+    writable_app.extensions["catalogue_services"].accounts.create_user("pub@example.org", role="publisher",
                                                     publisher="department-for-education", password=TEST_PASSWORD)
     srv = make_server("127.0.0.1", 0, writable_app, threaded=True)
     thread = threading.Thread(target=srv.serve_forever, daemon=True)

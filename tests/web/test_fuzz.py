@@ -29,7 +29,7 @@ def fuzz_app(tmp_path_factory):
     cat.load_publishers(SEED_PUBLISHERS)
     cat.save_many(copy.deepcopy(SEED_RECORDS[:12]), author="test", route="test")
     app = make_app(cat)
-    accounts = app.extensions["accounts"]
+    accounts = app.extensions["catalogue_services"].accounts
     for email, role, pub in (("fuzz.admin@example.org", "admin", ""), ("fuzz.pub@example.org", "publisher", DFE)):
         accounts.create_user(email, role=role, password=TEST_PASSWORD, publisher=pub)
     app.config["FUZZ_TOKENS"] = {"admin": accounts.create_token("fuzz.admin@example.org")[1],

@@ -65,7 +65,7 @@ def site(tmp_path_factory):
     cat = Catalogue(make_settings(tmp_path_factory.mktemp("any-record")))
     cat.load_publishers(SEED_PUBLISHERS)
     app = make_app(cat)
-    app.extensions["accounts"].create_user("steward@example.org", role="steward", password=TEST_PASSWORD)
+    app.extensions["catalogue_services"].accounts.create_user("steward@example.org", role="steward", password=TEST_PASSWORD)
     steward = app.test_client()
     resp = steward.post("/login", data={"email": "steward@example.org", "password": TEST_PASSWORD,
                                         "csrf_token": csrf_token(steward)})

@@ -3,30 +3,38 @@ from __future__ import annotations
 
 import copy
 
-from flask import Blueprint, abort, current_app, jsonify, request
+from flask import Blueprint, abort, current_app, jsonify, request, url_for
 
 from catalogue.publishing.drafts import DraftError, Drafts
 from catalogue.records.files import InputError, decode, loads, parse_records
-from catalogue.publishing.uploads import UploadError, check_records, parse_upload, publish
+from catalogue.publishing.uploads import UploadError, check_records, parse_upload
+from catalogue.publishing.workflow import UploadRefused, publish_upload
+from catalogue.publishing.workflow import publish_draft as publish_draft_workflow
 from catalogue.records.validation import Report, unstorable
 
 from web.auth import current_user, role_required
 from web.common import catalogue
+from web.errors import error_body
+from web.services import services
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 WRITERS = ("publisher", "admin")
 
 
 def drafts() -> Drafts:
-    return current_app.extensions["drafts"]
+    return services().drafts
 
 
 def _max_records() -> int:
     return current_app.config["SETTINGS"].max_upload_records
 
 
+def _page(dataset_id: str) -> str:
+    return url_for("datasets.dataset", name=dataset_id)
+
+
 def _error(status: int, title: str, message: str, **extra):
-    return jsonify({"ok": False, "status": status, "title": title, "error": message, **extra}), status
+    return jsonify({**error_body(status, title, message), **extra}), status
 
 
 def _body_record() -> dict:
@@ -75,7 +83,7 @@ def _save(record: dict, status_new: int = 201):
         ident = record.get("identifier")
         if not isinstance(ident, str) or not isinstance(pub, str) or not ident or not pub:
             return _error(422, "Unprocessable Entity", "A draft needs at least an identifier and a publisher.")
-        existing = catalogue().store.get(ident)
+        existing = catalogue().get(ident)
         if existing is not None and existing.status == "published":
             return _error(409, "Conflict", f"'{ident}' is already published; update it with PUT or PATCH.")
         try:
@@ -88,7 +96,7 @@ def _save(record: dict, status_new: int = 201):
         return _error(422, "Unprocessable Entity", "The record is not valid; nothing was saved.",
                       report=result.report.to_dict())
     drafts().delete(result.identifier, publisher=record["publisher"])
-    body = {"ok": True, **result.to_dict(), "url": f"/datasets/{result.identifier}"}
+    body = {"ok": True, **result.to_dict(), "url": _page(result.identifier)}
     return jsonify(body), (status_new if result.action == "created" else 200)
 
 
@@ -99,7 +107,7 @@ def create_dataset():
     ident = record.get("identifier")
     if isinstance(ident, str) and ident:
         _check_owner(ident)  # another organisation's record or draft holds it
-    if isinstance(ident, str) and catalogue().store.get(ident) is not None:
+    if isinstance(ident, str) and catalogue().get(ident) is not None:
         return _error(409, "Conflict", f"'{ident}' already exists; use PUT /api/datasets/{ident} to replace it.")
     return _save(record)
 
@@ -135,7 +143,7 @@ def patch_dataset(dataset_id: str):
     patch = _body_record()
     _check_owner(dataset_id)
     draft = drafts().get(dataset_id) if request.args.get("draft") in ("1", "true", "yes") else None
-    existing = catalogue().store.get(dataset_id)
+    existing = catalogue().get(dataset_id)
     base = draft.record if draft else (existing.record if existing else None)
     if base is None:
         abort(404, description=f"There is no dataset '{dataset_id}' to update.")
@@ -151,7 +159,7 @@ def withdraw_dataset(dataset_id: str):
     reason = body.get("reason") if isinstance(body, dict) else None
     if not isinstance(reason, str) or not reason.strip():
         return _error(400, "Bad Request", "Give a reason: {\"reason\": \"...\"}.")
-    if catalogue().store.get(dataset_id) is None:
+    if catalogue().get(dataset_id) is None:
         abort(404, description=f"There is no dataset '{dataset_id}'.")
     _check_owner(dataset_id)
     result = catalogue().withdraw(dataset_id, reason=reason.strip()[:1000], author=current_user().author, route="api")
@@ -161,16 +169,12 @@ def withdraw_dataset(dataset_id: str):
 @bp.route("/datasets/<dataset_id>/publish", methods=["POST"])
 @role_required(*WRITERS)
 def publish_draft(dataset_id: str):
-    draft = drafts().get(dataset_id)
-    if draft is None:
-        abort(404, description=f"There is no draft '{dataset_id}'.")
-    _check_owner(dataset_id)
-    result = catalogue().save(draft.record, author=current_user().author, route="api-draft")
+    result = publish_draft_workflow(dataset_id, drafts=drafts(), catalogue=catalogue(), principal=current_user(),
+                                    route="api-draft")
     if result.action == "rejected":
         return _error(422, "Unprocessable Entity", "The draft is not valid yet; it stays a draft.",
                       report=result.report.to_dict())
-    drafts().delete(dataset_id, publisher=draft.publisher)
-    return jsonify({"ok": True, **result.to_dict(), "url": f"/datasets/{dataset_id}"})
+    return jsonify({"ok": True, **result.to_dict(), "url": _page(dataset_id)})
 
 
 @bp.route("/datasets/<dataset_id>", methods=["GET"])
@@ -180,7 +184,7 @@ def get_dataset(dataset_id: str):
     draft = drafts().get(dataset_id)
     if draft and user and user.can_see_drafts(draft.publisher) and request.args.get("draft"):
         return jsonify({"ok": True, "draft": draft.to_dict()})
-    ds = catalogue().store.get(dataset_id)
+    ds = catalogue().get(dataset_id)
     if ds is None:
         abort(404, description=f"There is no dataset '{dataset_id}'.")
     return jsonify({"ok": True, "identifier": ds.id, "status": ds.status, "revision": ds.revision,
@@ -207,20 +211,13 @@ def upload():
         first = wrong_org[0].report.issues[-1].message
         return _error(403, "Forbidden", f"{len(wrong_org)} record(s) are for, or held by, another organisation; "
                                         f"nothing was saved. {first}", **check.to_dict())
-    mode = request.args.get("mode", "all")
-    if mode not in ("all", "valid"):
-        return _error(400, "Bad Request", "mode must be 'all' (the default) or 'valid'.")
-    if mode == "all" and check.blocked:
+    try:
+        results = publish_upload(check, mode=request.args.get("mode", "all"), principal=user, catalogue=catalogue(),
+                                 route="api-upload")
+    except UploadRefused as exc:
+        if exc.code == "bad_mode":
+            return _error(400, "Bad Request", "mode must be 'all' (the default) or 'valid'.")
         return _error(422, "Unprocessable Entity", f"{len(check.blocked)} record(s) block publishing; nothing "
                       "was saved. Fix them, or publish with ?mode=valid.", **check.to_dict())
-    results = publish(check, mode=mode, principal=user, catalogue=catalogue(), route="api-upload")
     body["published"] = [r.to_dict() for r in results]
     return jsonify(body), 200
-
-
-def register(app) -> None:
-    app.extensions["drafts"] = Drafts(app.extensions["catalogue"].store)
-    app.register_blueprint(bp)
-    app.extensions["csrf_protect"].exempt(bp)
-
-

@@ -1,24 +1,24 @@
 """Completeness audits for data stewards: dashboard, publisher drill-down, downloads and the method page."""
 from __future__ import annotations
 
-import threading
 from datetime import date, datetime, timezone
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, current_app, redirect, request
+from flask import Blueprint, Response, redirect, request, url_for
 from markupsafe import Markup
 
 from web import charts
 from catalogue.audit.record import r1
+from catalogue.audit.cache import RunCache
 from catalogue.audit.config import AuditConfig
-from catalogue.audit.service import audit_catalogue
 from catalogue.audit.snapshots import AuditSnapshots
 from catalogue.audit.summary import METRIC_LABELS, METRIC_PHRASES, METRICS, AuditRun
 from catalogue.audit.tables import (Table, hdruk_mapping_table, mqa_points_table, records_table, run_tables,
                                     snapshots_table, to_csv, trend_table)
 
 from web.auth import role_required
-from web.common import catalogue, not_found, respond
+from web.common import catalogue, not_found, respond, wants_json
+from web.services import services
 
 bp = Blueprint("audit", __name__)
 STEWARDS = ("steward", "admin")
@@ -27,47 +27,16 @@ TREND_METRICS = ("weighted_completeness", "readiness", "quality", "mqa")
 WORST_IN_DETAIL = 20  # records whose fixes are listed on the drill-down page (all are in the report)
 
 
-class RunCache:
-    """The latest audit per scope, kept until the store changes (its revision counter) or the date does."""
-
-    def __init__(self):
-        self._runs: dict[tuple, AuditRun] = {}
-        self._lock = threading.Lock()
-
-    def get(self, as_of: date, publisher: str | None = None) -> AuditRun:
-        cat = catalogue()
-        key_base = (cat.store.max_seq(), as_of, tuple(sorted(cat.publisher_names().items())))
-        with self._lock:
-            for key in [k for k in self._runs if k[:3] != key_base]:
-                del self._runs[key]
-            whole = self._runs.get((*key_base, ""))
-            if publisher and whole is not None:
-                return whole  # the whole run holds every publisher
-            key = (*key_base, publisher or "")
-            if key not in self._runs:
-                self._runs[key] = audit_catalogue(cat.store, as_of, publisher=publisher, cfg=config())
-            return self._runs[key]
-
-
 def config() -> AuditConfig:
-    ext = current_app.extensions
-    if "audit_config" not in ext:
-        ext["audit_config"] = AuditConfig.load()
-    return ext["audit_config"]
+    return services().audit_config
 
 
 def cache() -> RunCache:
-    ext = current_app.extensions
-    if "audit_cache" not in ext:
-        ext["audit_cache"] = RunCache()
-    return ext["audit_cache"]
+    return services().run_cache
 
 
 def snapshots() -> AuditSnapshots:
-    ext = current_app.extensions
-    if "audit_snapshots" not in ext:
-        ext["audit_snapshots"] = AuditSnapshots(catalogue().store)
-    return ext["audit_snapshots"]
+    return services().snapshots
 
 
 def _headline(cfg: AuditConfig) -> dict:
@@ -94,8 +63,13 @@ def download(table: Table, fmt: str, filename: str):
     return respond("", table.to_dict(), True)
 
 
-def _links(prefix: str, names) -> dict:
-    return {n: {fmt: f"{prefix}/{n}.{fmt}" for fmt in FORMATS} for n in names}
+def _links(names, publisher: str | None = None) -> dict:
+    """Download links per table and format: the whole audit's, or one publisher's."""
+    def link(name: str) -> str:
+        if publisher is None:
+            return url_for("audit.table_download", name=name)
+        return url_for("audit.publisher_download", ident=publisher, name=name)
+    return {n: {fmt: link(f"{n}.{fmt}") for fmt in FORMATS} for n in names}
 
 
 def _with_query(**changes) -> str:
@@ -127,7 +101,7 @@ def _trend_data(publisher: str | None) -> tuple[Table, str]:
 @bp.route("/audit.json", endpoint="dashboard_json")
 @role_required(*STEWARDS)
 def dashboard():
-    as_json = request.path.endswith(".json")
+    as_json = wants_json()
     run = cache().get(as_of())
     cfg = config()
     tables = run_tables(run, only=("summary", "fields", "gaps", "medallions", "publishers", "heatmap"))
@@ -141,7 +115,7 @@ def dashboard():
             "snapshots": [s.to_dict() for s in snapshots().list()],
             "snapshot_taken": request.args.get("snapshot", type=int),
             "tables": {n: t.to_dict() for n, t in tables.items()},
-            "downloads": _links("/audit", [*tables, "records", "fixes", "snapshots"])}
+            "downloads": _links([*tables, "records", "fixes", "snapshots"])}
     if as_json:
         return respond("", data, True)
     heat = tables["heatmap"]
@@ -180,8 +154,8 @@ def table_download(name: str):
 
 def _publisher_or_404(ident: str) -> dict:
     cat = catalogue()
-    pub = cat.store.publisher(ident)
-    if pub is None and not cat.store.publisher_counts().get(ident):
+    pub = cat.publisher(ident)
+    if pub is None and not cat.publisher_counts().get(ident):
         not_found(f"There is no publisher with the identifier '{ident}'.")
     return pub or {"id": ident, "name": ident}
 
@@ -213,8 +187,8 @@ def publisher(name: str):
     data = {"publisher": pub, "as_of": run.as_of.isoformat(), "method": run.method, **_headline(cfg),
             "summary": group.to_dict(), "tables": {n: t.to_dict() for n, t in tables.items()},
             "worst": _record_details(run, ident, WORST_IN_DETAIL),
-            "downloads": _links(f"/audit/publishers/{ident}", [*tables, "fixes"])}
-    if fmt == "json":
+            "downloads": _links([*tables, "fixes"], ident)}
+    if wants_json():
         return respond("", data, True)
     data.update(charts={"trend": Markup(trend_svg)}, gap_labels={g["id"]: g["label"] for g in cfg.gaps})
     return respond("audit/publisher.html", data, False)
@@ -246,7 +220,7 @@ def publisher_download(ident: str, name: str):
 def take_snapshot():
     run = cache().get(as_of())
     snap_id = snapshots().save(run)
-    return redirect(f"/audit?snapshot={snap_id}#trend", code=303)
+    return redirect(url_for("audit.dashboard", snapshot=snap_id, _anchor="trend"), code=303)
 
 
 @bp.route("/audit/method")
@@ -266,21 +240,4 @@ def method():
             "mqa_source": cfg.mqa["source"], "mqa_help": cfg.mqa["help"], "mqa_ratings": cfg.mqa["ratings"],
             "mqa_max_points": cfg.mqa["max_points"],
             "tables": {t.name: t.to_dict() for t in (hdruk_mapping_table(cfg), mqa_points_table(cfg))}}
-    return respond("audit/method.html", data, request.path.endswith(".json"))
-
-
-def public_summary(publisher_id: str) -> dict:
-    """A publisher's scores for its public page: anyone may see them (always as of today)."""
-    run = cache().get(datetime.now(timezone.utc).date(), publisher_id)
-    group = run.publisher(publisher_id)
-    if group is None or not group.records:
-        return {"records": 0}
-    cfg = config()
-    return {"records": group.records, "as_of": run.as_of.isoformat(),
-            "scores": [{"metric": m, "label": METRIC_LABELS[m], "mean": r1(group.mean(m))}
-                       for m in ("weighted_completeness", "mandatory", "recommended", "readiness", "quality", "mqa")],
-            "medallions": [{"id": m["id"], "label": m["label"], "records": group.medallions[m["id"]]}
-                           for m in cfg.raw["hdruk"]["medallions"]],
-            "gaps": [{"id": g["id"], "label": g["label"], "records": group.gaps[g["id"]]} for g in cfg.gaps],
-            "method_url": "/audit/method"}
-
+    return respond("audit/method.html", data)

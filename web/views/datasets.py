@@ -1,22 +1,18 @@
 """Dataset pages, their JSON twins and RDF exports; whole-catalogue RDF."""
 from __future__ import annotations
 
-from pathlib import Path
-from urllib.parse import quote
-
-from flask import Blueprint, Response, current_app, request, send_file
+from flask import Blueprint, Response, request, send_file, url_for
 
 from catalogue.formats.dcat import record_to_graph
-from catalogue.formats.export import ExportCache
 from catalogue.records.history import diff, revision_entry
 from catalogue.formats.rdf_io import FORMATS, serialize
 from catalogue.records.schema import readiness_config
 from catalogue.records.service import dataset_summary
 
-from web.views import harvest as views_harvest
 from web.auth import current_user
-from web.common import catalogue, not_found, respond, split_ext
+from web.common import catalogue, not_found, respond, split_ext, wants_json
 from web.record_view import page_record
+from web.services import services
 
 bp = Blueprint("datasets", __name__)
 RDF_FORMATS = ("ttl", "jsonld", "rdf")
@@ -31,16 +27,17 @@ def dataset_view_data(dataset) -> dict:
     data.update({
         "id": dataset.id,
         "publisher": {"id": dataset.publisher, "name": names.get(dataset.publisher, dataset.publisher),
-                      "url": f"/publishers/{quote(dataset.publisher, safe='')}"},
+                      "url": url_for("publishers.publisher", name=dataset.publisher)},
         "owner_name": names.get(owner, owner),
         "bands": bands,
-        "links": {"html": f"/datasets/{dataset.id}", "json": f"/datasets/{dataset.id}.json",
-                  "history": f"/datasets/{dataset.id}/history",
-                  **{fmt: f"/datasets/{dataset.id}.{fmt}" for fmt in RDF_FORMATS}},
+        "links": {"html": url_for("datasets.dataset", name=dataset.id),
+                  "json": url_for("datasets.dataset", name=f"{dataset.id}.json"),
+                  "history": url_for("datasets.history", dataset_id=dataset.id),
+                  **{fmt: url_for("datasets.dataset", name=f"{dataset.id}.{fmt}") for fmt in RDF_FORMATS}},
     })
     user = current_user()
     data["can_edit"] = bool(user and user.can_write(dataset.publisher))
-    data["harvested_from"] = views_harvest.repo().provenance(dataset.id)
+    data["harvested_from"] = services().harvest.provenance(dataset.id)
     return data
 
 
@@ -52,13 +49,13 @@ def dataset(name: str):
     if ds is None:
         not_found(f"There is no dataset with the identifier '{ident}'.")
     if ext in RDF_FORMATS:
-        pubs = {p["id"]: p for p in cat.store.publishers()}
+        pubs = {p["id"]: p for p in cat.publishers()}
         # a flagged record may hold values of the wrong type: the RDF twin, like the page, reads the shaped copy
         body, mimetype = serialize(record_to_graph(page_record(ds.record), cat.settings.base_url, pubs), ext)
         return Response(body, mimetype=mimetype)
     data = dataset_view_data(ds)
-    if ext == "json":
-        return respond("datasets/dataset.html", data, True)
+    if wants_json():
+        return respond("datasets/dataset.html", data)
     return respond("datasets/dataset.html", {**data, "record": page_record(ds.record)}, False)  # the page reads a shaped copy
 
 
@@ -72,7 +69,7 @@ def _revision_data(dataset_id: str) -> tuple:
     ds = catalogue().get(dataset_id)
     if ds is None:
         not_found(f"There is no dataset with the identifier '{dataset_id}'.")
-    return ds, catalogue().store.revisions(dataset_id)
+    return ds, catalogue().revisions(dataset_id)
 
 
 @bp.route("/datasets/<dataset_id>/history")
@@ -82,7 +79,7 @@ def history(dataset_id: str):
     names, show = catalogue().publisher_names(), _may_see_authors(ds)
     rows = [revision_entry(r, names, show) for r in reversed(revisions)]
     data = {"id": ds.id, "title": ds.title, "status": ds.status, "show_authors": show, "revisions": rows}
-    return respond("datasets/history.html", data, request.path.endswith(".json"))
+    return respond("datasets/history.html", data)
 
 
 @bp.route("/datasets/<dataset_id>/diff")
@@ -103,8 +100,8 @@ def revision_diff(dataset_id: str):
             "revisions": list(range(1, ds.revision + 1)), "show_authors": show,
             "from_revision": revision_entry(by_number[a], names, show),
             "to_revision": revision_entry(by_number[b], names, show)}
-    if request.path.endswith(".json"):
-        return respond("datasets/diff.html", data, True)
+    if wants_json():
+        return respond("datasets/diff.html", data)
     return respond("datasets/diff.html", {**data, "self_from": a}, False)
 
 
@@ -113,7 +110,7 @@ def whole_catalogue(ext: str):
     if ext not in RDF_FORMATS:
         not_found(f"Unknown format '{ext}'. Use one of: {', '.join(RDF_FORMATS)}.")
     for _attempt in range(3):
-        path, key = _exports().get(ext)  # built once per store change, record by record, under a file lock
+        path, key = services().exports.get(ext)  # built once per store change, record by record, under a file lock
         try:
             resp = send_file(path, mimetype=FORMATS[ext][1], download_name=f"catalogue.{ext}", etag=key,
                              conditional=True)
@@ -133,16 +130,6 @@ def _closing(body):
         yield from body
     finally:
         body.close()
-
-
-def _exports() -> ExportCache:
-    """The app's cache of whole-catalogue exports, in <instance>/exports."""
-    exports = current_app.extensions.get("catalogue_exports")
-    if exports is None:
-        cat = catalogue()
-        exports = ExportCache(cat.store, Path(cat.settings.instance_dir) / "exports", cat.settings.base_url)
-        current_app.extensions["catalogue_exports"] = exports
-    return exports
 
 
 assert set(RDF_FORMATS) <= set(FORMATS)

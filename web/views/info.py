@@ -1,7 +1,7 @@
 """The footer pages: accessibility statement, privacy notice and cookies, each with a JSON twin."""
 from __future__ import annotations
 
-from flask import Blueprint, request
+from flask import Blueprint
 
 from catalogue.publishing.accounts import SESSION_LIFETIME, WINDOW
 
@@ -92,7 +92,7 @@ COOKIES = {
 
 
 def _page(data: dict):
-    return respond("layout/info.html", data, request.path.endswith(".json"))
+    return respond("layout/info.html", data)
 
 
 @bp.route("/accessibility")

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Blueprint, request
+from flask import Blueprint, request, url_for
 
 from catalogue.records.schema import readiness_config
 from catalogue.search import FACET_LABELS, FACETS, SORTS, SearchQuery
 
-from web.common import catalogue, respond
+from web.common import catalogue, respond, wants_json
 from web.filters import LINKAGE_LABELS
 
 bp = Blueprint("search", __name__)
@@ -41,7 +41,7 @@ def _label(facet: str, value: str, names: dict, bands: dict) -> str:
     return value
 
 
-def _url(q: SearchQuery, **change) -> str:
+def _url(q: SearchQuery, endpoint: str = "search.search", **change) -> str:
     params: list[tuple[str, str]] = []
     text = change.get("q", q.text)
     if text:
@@ -57,7 +57,7 @@ def _url(q: SearchQuery, **change) -> str:
         params.append(("page", str(page)))
     if change.get("show"):
         params.append(("show", change["show"]))
-    return "/search" + ("?" + urlencode(params) if params else "")
+    return url_for(endpoint) + ("?" + urlencode(params) if params else "")
 
 
 def _facet(name: str, q: SearchQuery, counts: list, labels, show: str | None) -> dict:
@@ -105,7 +105,7 @@ def search_view_data(q: SearchQuery, show: str | None = None) -> dict:
     hits = []
     for h in result.to_dict()["hits"]:
         h["band_label"] = bands.get(h["band"], h["band"])
-        h["url"] = f"/datasets/{h['id']}"
+        h["url"] = url_for("datasets.dataset", name=h["id"])
         hits.append(h)
     pages = result.pages
     return {
@@ -117,8 +117,8 @@ def search_view_data(q: SearchQuery, show: str | None = None) -> dict:
                   for s in SORTS],
         "previous_url": _url(q, page=q.page - 1) if q.page > 1 else None,
         "next_url": _url(q, page=q.page + 1) if q.page < pages else None,
-        "json_url": _url(q, page=q.page).replace("/search", "/search.json", 1),
-        "total_datasets": cat.store.count(),
+        "json_url": _url(q, "search.search_json", page=q.page),
+        "total_datasets": cat.count(),
     }
 
 
@@ -126,7 +126,7 @@ def search_view_data(q: SearchQuery, show: str | None = None) -> dict:
 @bp.route("/search")
 @bp.route("/search.json", endpoint="search_json")
 def search():
-    as_json = request.path.endswith(".json")
+    as_json = wants_json()
     q = parse_query(request.args, catalogue().settings.page_size)
     show = request.args.get("show")
     data = search_view_data(q, show if show in FACETS else None)
