@@ -10,12 +10,13 @@ from catalogue.errors import CatalogueError
 import os
 import socket
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from sqlalchemy import (JSON, DateTime, Float, ForeignKey, Integer, String, Text, delete, func, insert, inspect, select,
                         text, update)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from catalogue.records.clock import as_utc, utc_now
 from catalogue.records.store import Base, DatasetRow, Store
 
 SOURCE_TYPES = ("ckan", "dcat", "hdruk")
@@ -159,16 +160,10 @@ class ObjectInfo:
     revision: int
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    return value if value is None or value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def _run(row: RunRow) -> Run:
-    return Run(row.id, row.source, row.mode, row.status, _utc(row.started_at), _utc(row.finished_at),
+    return Run(row.id, row.source, row.mode, row.status, as_utc(row.started_at), as_utc(row.finished_at),
                row.duration or 0.0, row.totals or {}, row.error or "", row.high_water or "", row.host or "",
                row.pid or 0)
 
@@ -248,7 +243,7 @@ class HarvestRepository:
                 raise ValueError(f"a harvest source named {source.name!r} already exists")
             s.add(SourceRow(name=source.name, type=source.type, url=source.url, publishers=list(source.publishers),
                             token_env=source.token_env, auth=source.auth, options=dict(source.options),
-                            schedule=source.schedule, created_at=_now()))
+                            schedule=source.schedule, created_at=utc_now()))
 
     def source(self, name: str) -> Source | None:
         with Session(self.engine) as s:
@@ -270,7 +265,7 @@ class HarvestRepository:
         """Record a new run. Refuses while another run of the source is in progress. A 'running' run is marked
         failed first when: its process on this host is gone; it comes from another host (or an unknown process)
         and started more than `stale_after` ago; or `force` is set."""
-        now, owner = _now(), owner or this_process()
+        now, owner = utc_now(), owner or this_process()
         with Session(self.engine) as s, s.begin():
             for other in s.scalars(select(RunRow).where(RunRow.source == source, RunRow.status == RUNNING)):
                 who = f"process {other.pid} on {other.host}" if other.pid else "its process"
@@ -278,10 +273,10 @@ class HarvestRepository:
                     why = f"cleared by --force while still marked running ({who})"
                 elif other.pid and other.host == owner.host and not process_alive(other.pid, other.proc_start):
                     why = f"abandoned: {who} stopped before it finished"
-                elif now - _utc(other.started_at) < stale_after:
+                elif now - as_utc(other.started_at) < stale_after:
                     where = f" by {who}" if other.pid else ""
                     raise RunInProgress(f"{source}: run {other.id} started at "
-                                        f"{_utc(other.started_at):%Y-%m-%d %H:%M} UTC{where} is still in progress")
+                                        f"{as_utc(other.started_at):%Y-%m-%d %H:%M} UTC{where} is still in progress")
                 else:
                     why = (f"abandoned: {who} stopped before it finished (marked running for more than "
                            f"{stale_after.total_seconds() / 3600:g} hours)")
@@ -297,7 +292,7 @@ class HarvestRepository:
         with Session(self.engine) as s, s.begin():
             row = s.get(RunRow, run_id)
             row.status, row.totals, row.error, row.high_water = status, totals, error, high_water
-            row.finished_at, row.duration = _now(), round(duration, 3)
+            row.finished_at, row.duration = utc_now(), round(duration, 3)
             s.flush()
             return _run(row)
 
@@ -358,7 +353,7 @@ class HarvestRepository:
         """Insert or replace payload rows (dicts with ObjectRow's columns, minus source/run/fetched_at)."""
         if not rows:
             return
-        now = _now()
+        now = utc_now()
         full = [{**r, "source": source, "run_id": run_id, "fetched_at": now} for r in rows]
         new = [r for r in full if r["remote_id"] not in existing]
         old = [r for r in full if r["remote_id"] in existing]
@@ -388,7 +383,7 @@ class HarvestRepository:
                 return None
             return {"source": row.source, "remote_id": row.remote_id, "dataset_id": row.dataset_id,
                     "payload": row.payload, "payload_format": row.payload_format,
-                    "schema_version": row.schema_version, "fetched_at": _utc(row.fetched_at).isoformat(),
+                    "schema_version": row.schema_version, "fetched_at": as_utc(row.fetched_at).isoformat(),
                     "run_id": row.run_id}
 
     def provenance(self, dataset_id: str) -> list[dict]:
@@ -397,7 +392,7 @@ class HarvestRepository:
                 ObjectRow.run_id)
         with Session(self.engine) as s:
             rows = s.execute(select(*cols).where(ObjectRow.dataset_id == dataset_id).order_by(ObjectRow.source))
-            return [{"source": r[0], "remote_id": r[1], "schema_version": r[2], "fetched_at": _utc(r[3]).isoformat(),
+            return [{"source": r[0], "remote_id": r[1], "schema_version": r[2], "fetched_at": as_utc(r[3]).isoformat(),
                      "run_id": r[4]} for r in rows]
 
     def owners(self) -> dict[str, str]:
@@ -411,7 +406,7 @@ class HarvestRepository:
         """links: {remote_id, duplicate_of, rule}; replaces earlier links of the same remote records."""
         if not links:
             return
-        now = _now()
+        now = utc_now()
         with Session(self.engine) as s, s.begin():
             s.execute(delete(LinkRow).where(LinkRow.source == source,
                                             LinkRow.remote_id.in_([x["remote_id"] for x in links])))

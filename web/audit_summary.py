@@ -1,12 +1,11 @@
 """A publisher's public audit scores, shown on its public page (the steward dashboard has the full audit)."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from flask import url_for
 
 from catalogue.audit.record import r1
 from catalogue.audit.summary import METRIC_LABELS
+from catalogue.records.clock import utc_now
 
 from web.services import services
 
@@ -15,7 +14,7 @@ PUBLIC_METRICS = ("weighted_completeness", "mandatory", "recommended", "readines
 
 def public_summary(publisher_id: str) -> dict:
     """A publisher's scores for its public page: anyone may see them (always as of today)."""
-    run = services().run_cache.get(datetime.now(timezone.utc).date(), publisher_id)
+    run = services().run_cache.get(utc_now().date(), publisher_id)
     group = run.publisher(publisher_id)
     if group is None or not group.records:
         return {"records": 0}

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from catalogue.audit.record import r1
 from catalogue.audit.summary import METRICS, AuditRun, GroupSummary
+from catalogue.records.clock import as_utc, utc_now
 from catalogue.records.store import Base, Store
 
 
@@ -79,7 +80,7 @@ class TrendPoint:
 
 
 def _info(row: AuditSnapshotRow) -> SnapshotInfo:
-    taken = row.taken_at if row.taken_at.tzinfo else row.taken_at.replace(tzinfo=timezone.utc)
+    taken = as_utc(row.taken_at)
     return SnapshotInfo(row.id, taken, row.as_of, row.scope, row.method, row.data_seq, row.links_checked, row.records)
 
 
@@ -99,7 +100,7 @@ class AuditSnapshots:
     def save(self, run: AuditRun, taken_at: datetime | None = None) -> int:
         """Store a run (its summaries and one row of scores per record); returns the snapshot id."""
         with Session(self.store.engine) as s, s.begin():
-            row = AuditSnapshotRow(taken_at=taken_at or datetime.now(timezone.utc), as_of=run.as_of.isoformat(),
+            row = AuditSnapshotRow(taken_at=taken_at or utc_now(), as_of=run.as_of.isoformat(),
                                    scope=run.scope, method=run.method, data_seq=run.data_seq,
                                    links_checked=run.links_checked, records=run.catalogue.records,
                                    summary=run.catalogue.to_dict())

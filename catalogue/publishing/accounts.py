@@ -8,12 +8,13 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, delete, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from catalogue.records.clock import as_utc, utc_now
 from catalogue.records.store import Base, Store
 
 ROLES = ("publisher", "steward", "admin")
@@ -94,12 +95,6 @@ class Principal:
         return self.role in ("steward", "admin") or self.publisher == publisher
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def _utc(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def _sha256(text: str) -> str:
@@ -130,7 +125,7 @@ class Accounts:
             if s.scalar(select(UserRow).where(UserRow.email == email)):
                 raise AccountError(f"a user '{email}' already exists")
             s.add(UserRow(email=email, password_hash=generate_password_hash(password), publisher=publisher,
-                          role=role, disabled=False, created_at=_now()))
+                          role=role, disabled=False, created_at=utc_now()))
         return Principal(email, role, publisher)
 
     def users(self) -> list[dict]:
@@ -145,7 +140,7 @@ class Accounts:
                 raise AccountError(f"there is no user '{email}'")
             user.disabled = True
             for tok in s.scalars(select(TokenRow).where(TokenRow.user_id == user.id, TokenRow.revoked_at.is_(None))):
-                tok.revoked_at = _now()
+                tok.revoked_at = utc_now()
             s.execute(delete(SessionRow).where(SessionRow.user_id == user.id))
 
     def authenticate(self, email: str, password: str) -> Principal | None:
@@ -163,7 +158,7 @@ class Accounts:
 
         Counting after the insert is committed makes the limits hold under concurrency: the k-th attempt
         to commit sees at least k attempts, so at most the limit get through."""
-        email, client, now = (email or "").strip().lower()[:200], (client or "")[:100], _now()
+        email, client, now = (email or "").strip().lower()[:200], (client or "")[:100], utc_now()
         with Session(self.store.engine) as s, s.begin():
             s.execute(delete(AttemptRow).where(AttemptRow.at < now - WINDOW))
             row = AttemptRow(email=email, client=client, at=now)
@@ -198,7 +193,7 @@ class Accounts:
 
     def start_session(self, email: str) -> str:
         """A new session for an active user; returns the id for the cookie (only its hash is kept)."""
-        session_id, now = secrets.token_urlsafe(32), _now()
+        session_id, now = secrets.token_urlsafe(32), utc_now()
         with Session(self.store.engine) as s, s.begin():
             user = s.scalar(select(UserRow).where(UserRow.email == email))
             if user is None or user.disabled:
@@ -214,7 +209,7 @@ class Accounts:
             return None
         with Session(self.store.engine) as s:
             row = s.get(SessionRow, _sha256(session_id))
-            if row is None or _utc(row.expires_at) <= _now():
+            if row is None or as_utc(row.expires_at) <= utc_now():
                 return None
             user = s.get(UserRow, row.user_id)
             return None if user is None or user.disabled else Principal(user.email, user.role, user.publisher)
@@ -233,7 +228,7 @@ class Accounts:
             token_id = "tok_" + secrets.token_hex(6)
             secret = secrets.token_urlsafe(32)
             s.add(TokenRow(id=token_id, user_id=user.id, secret_hash=_sha256(secret), publisher=user.publisher,
-                           role=user.role, created_at=_now()))
+                           role=user.role, created_at=utc_now()))
         return token_id, f"{token_id}.{secret}"
 
     def revoke_token(self, token_id: str) -> None:
@@ -241,7 +236,7 @@ class Accounts:
             tok = s.get(TokenRow, token_id)
             if tok is None:
                 raise AccountError(f"there is no token '{token_id}'")
-            tok.revoked_at = tok.revoked_at or _now()
+            tok.revoked_at = tok.revoked_at or utc_now()
 
     def tokens(self, email: str | None = None) -> list[dict]:
         with Session(self.store.engine) as s:

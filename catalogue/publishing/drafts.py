@@ -5,13 +5,14 @@ from catalogue.errors import CatalogueError
 
 import copy
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import JSON, DateTime, String, Text, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from catalogue.publishing.accounts import Principal
+from catalogue.records.clock import as_utc, utc_now
 from catalogue.records.store import Base, DatasetRow, Store
 from catalogue.records.validation import validate
 
@@ -56,7 +57,7 @@ class Draft:
 
 
 def _draft(row: DraftRow) -> Draft:
-    updated = row.updated_at if row.updated_at.tzinfo else row.updated_at.replace(tzinfo=timezone.utc)
+    updated = as_utc(row.updated_at)
     return Draft(row.id, row.publisher, row.title, copy.deepcopy(row.record), row.report, row.author, updated)
 
 
@@ -100,7 +101,7 @@ class Drafts:
             row = s.get(DraftRow, record["identifier"], with_for_update=True) or DraftRow(id=record["identifier"])
             row.publisher, row.title = record["publisher"], str(record.get("title") or "")
             row.record, row.report, row.author = record, report, author
-            row.updated_at = datetime.now(timezone.utc)
+            row.updated_at = utc_now()
             s.add(row)
 
     def get(self, draft_id: str) -> Draft | None:

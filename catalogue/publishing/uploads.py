@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Callable
 
 from sqlalchemy import JSON, DateTime, String, delete
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from catalogue.formats import hdruk
 from catalogue.publishing.accounts import Principal
 from catalogue.publishing.drafts import Drafts
+from catalogue.records.clock import utc_now
 from catalogue.records.files import InputError, parse_records
 from catalogue.records.service import Catalogue, SaveResult
 from catalogue.records.store import Base
@@ -173,7 +174,7 @@ class PendingUploads:
 
     def add(self, email: str, name: str, values: list) -> str:
         upload_id = secrets.token_urlsafe(12)
-        now = datetime.now(timezone.utc)
+        now = utc_now()
         with Session(self.store.engine) as s, s.begin():
             s.execute(delete(PendingUploadRow).where(PendingUploadRow.created_at < now - timedelta(days=1)))
             s.add(PendingUploadRow(id=upload_id, email=email, name=name, created_at=now, values=values))

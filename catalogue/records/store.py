@@ -4,13 +4,15 @@ from __future__ import annotations
 import copy
 import os
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import (JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, create_engine, event,
                         func, select)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+from catalogue.records.clock import as_utc, utc_now
 
 PUBLISHED, WITHDRAWN = "published", "withdrawn"
 
@@ -74,7 +76,7 @@ class Dataset:
     @classmethod
     def from_row(cls, row: DatasetRow) -> "Dataset":
         return cls(row.id, row.publisher, row.title, row.status, copy.deepcopy(row.record), row.report or {},
-                   row.revision, row.seq, _utc(row.created_at), _utc(row.updated_at), row.withdrawn_reason or "")
+                   row.revision, row.seq, as_utc(row.created_at), as_utc(row.updated_at), row.withdrawn_reason or "")
 
 
 @dataclass
@@ -97,12 +99,6 @@ class WriteResult:
     seq: int | None
 
 
-def _utc(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class Store:
@@ -200,7 +196,7 @@ class Store:
 
     @staticmethod
     def _put(s: Session, record: dict, report: dict, *, author: str, route: str, note: str) -> WriteResult:
-        now = _now()
+        now = utc_now()
         row = s.get(DatasetRow, record["identifier"], with_for_update=True)
         if row is not None and row.status == PUBLISHED and row.record == record:
             return WriteResult("unchanged", row.revision, row.seq)
@@ -222,7 +218,7 @@ class Store:
         return WriteResult(action, number, rev.seq)
 
     def withdraw(self, dataset_id: str, *, reason: str, author: str, route: str) -> WriteResult | None:
-        now = _now()
+        now = utc_now()
         with Session(self.engine) as s, s.begin():
             row = s.get(DatasetRow, dataset_id, with_for_update=True)
             if row is None:
@@ -241,7 +237,7 @@ class Store:
         with Session(self.engine) as s:
             q = select(RevisionRow).where(RevisionRow.dataset_id == dataset_id).order_by(RevisionRow.number)
             return [Revision(r.seq, r.dataset_id, r.number, r.action, r.author, r.route, r.note,
-                             _utc(r.created_at), r.record) for r in s.scalars(q)]
+                             as_utc(r.created_at), r.record) for r in s.scalars(q)]
 
 
 def _private_file(path: Path) -> None:

@@ -1,7 +1,7 @@
 """Completeness audits for data stewards: dashboard, publisher drill-down, downloads and the method page."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, redirect, request, url_for
@@ -13,6 +13,7 @@ from catalogue.audit.cache import RunCache
 from catalogue.audit.config import AuditConfig
 from catalogue.audit.snapshots import AuditSnapshots
 from catalogue.audit.summary import METRIC_LABELS, METRIC_PHRASES, METRICS, AuditRun
+from catalogue.records.clock import utc_now
 from catalogue.audit.tables import (Table, hdruk_mapping_table, mqa_points_table, records_table, run_tables,
                                     snapshots_table, to_csv, trend_table)
 
@@ -48,7 +49,7 @@ def as_of() -> date:
     try:
         return date.fromisoformat(request.args.get("as_of", ""))
     except ValueError:
-        return datetime.now(timezone.utc).date()
+        return utc_now().date()
 
 
 def _split(name: str) -> tuple[str, str | None]:
