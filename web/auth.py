@@ -8,6 +8,7 @@ from flask import Blueprint, abort, g, redirect, render_template, request, sessi
 
 from catalogue.publishing.accounts import WINDOW, Accounts, Principal
 
+from web.common import wants_json
 from web.services import services
 
 bp = Blueprint("auth", __name__)
@@ -43,7 +44,7 @@ def role_required(*roles: str):
         def wrapper(*args, **kwargs):
             user = current_user()
             if user is None:
-                if request.path.startswith("/api/") or request.path.endswith(".json") or request.method != "GET":
+                if wants_json() or request.method != "GET":  # the API and JSON twins: no sign-in page
                     abort(401, description="Sign in, or send an API token as 'Authorization: Bearer <token>'.")
                 return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
             if roles and user.role not in roles:
@@ -58,7 +59,7 @@ def _safe_next(target: str | None) -> str:
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target \
             and not urlparse(target).netloc:
         return target
-    return "/"
+    return url_for("search.home")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -88,7 +89,7 @@ def login():
 def logout():
     accounts().end_session(session.get("sid"))  # a copy of the cookie no longer works
     session.clear()
-    return redirect("/")
+    return redirect(url_for("search.home"))
 
 
 @bp.app_context_processor

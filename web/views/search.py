@@ -122,7 +122,7 @@ def search_view_data(q: SearchQuery, show: str | None = None) -> dict:
     }
 
 
-@bp.route("/")
+@bp.route("/", endpoint="home")
 @bp.route("/search")
 @bp.route("/search.json", endpoint="search_json")
 def search():
