@@ -5,12 +5,15 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from catalogue.formats.dcat.vocab import ACCESS_RIGHT, ACCESS_RIGHTS, EU_FREQ, FREQ, _EU_FREQ
+from catalogue.formats.codes import ACCESS_RIGHT, ACCESS_RIGHTS, EU_FREQ, EU_FREQ_CODES, FREQ
 from catalogue.records.schema import dataset_schema
 
-ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,127}$")
-SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,99}$")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_FIELDS = dataset_schema()["properties"]
+# The schema's patterns, compiled once for every mapping (and for account emails).
+ID_PATTERN = re.compile(_FIELDS["identifier"]["pattern"])
+SLUG_PATTERN = re.compile(_FIELDS["publisher"]["pattern"])
+EMAIL = re.compile(_FIELDS["contactPoint"]["properties"]["email"]["pattern"])
+MEDIA_TYPE = re.compile(_FIELDS["distribution"]["items"]["properties"]["mediaType"]["pattern"])
 DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})")
 NATIONS = ("England", "Wales", "Scotland", "Northern Ireland")
 _GROUPS = {"united kingdom": NATIONS, "uk": NATIONS, "gb": NATIONS[:3], "great britain": NATIONS[:3],
@@ -38,12 +41,16 @@ MEDIA_TYPES = {
     "parquet": "application/vnd.apache.parquet", "sql": "application/sql", "shp": "application/x-shapefile",
     "kml": "application/vnd.google-earth.kml+xml", "api": None, "wms": None, "wfs": None,
 }
-_MEDIA = re.compile(r"^[a-z]+/[A-Za-z0-9.+-]+$")
 
 
 def slugify(text: str, keep: str = "-") -> str:
     text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().lower().replace("&", " and ")
     return re.sub(rf"[^a-z0-9{re.escape(keep)}]+", "-", text).strip("-._")
+
+
+def is_url(text: str) -> bool:
+    """An http(s) address (any case)."""
+    return text.lower().startswith(("http://", "https://"))
 
 
 def publisher_slug(text: str | None) -> str | None:
@@ -61,6 +68,11 @@ def identifier(text: str | None) -> str | None:
     text = str(text).strip()
     if ID_PATTERN.match(text):
         return text
+    return identifier_slug(text)
+
+
+def identifier_slug(text: str) -> str | None:
+    """text slugified into a dataset identifier, or None if nothing usable is left."""
     slug = slugify(text, keep="._-")[:128].rstrip("-._")
     return slug if ID_PATTERN.match(slug) else None
 
@@ -108,7 +120,7 @@ def email(value) -> str | None:
 
 def url(value) -> str | None:
     value = text(value)
-    return value if value and value.lower().startswith(("http://", "https://")) else None
+    return value if value and is_url(value) else None
 
 
 def as_list(value) -> list:
@@ -129,7 +141,7 @@ def nations_and_areas(values) -> tuple[list[str], list[str]]:
     for v in values:
         label = str(v).strip()
         key = label.lower()
-        if key.startswith(("http://", "https://")):
+        if is_url(key):
             tail = label.rstrip("/").rsplit("/", 1)[-1].replace("-", " ").replace("_", " ").lower()
             key = tail if tail in _GROUPS or tail.title() in NATIONS else key
         match = [n for n in NATIONS if key == n.lower()] or list(_GROUPS.get(key, ()))
@@ -145,17 +157,20 @@ def frequency(value) -> str | None:
     value = text(value)
     if not value:
         return None
-    enum = dataset_schema()["properties"]["updateFrequency"]["enum"]
+    if value.startswith((str(FREQ), str(EU_FREQ), "freq:")):
+        return frequency_code(value)
+    word = _FREQ_WORDS.get(value.lower().replace("_", " "))
+    return frequency_code(f"freq:{word}") if word else None
+
+
+def frequency_code(value: str) -> str | None:
+    """Our updateFrequency from a Dublin Core or EU frequency IRI or one of our freq: codes, exactly as given."""
+    enum = _FIELDS["updateFrequency"]["enum"]
     if value.startswith(str(FREQ)):
-        candidate = "freq:" + value[len(str(FREQ)):]
+        value = "freq:" + value[len(str(FREQ)):]
     elif value.startswith(str(EU_FREQ)):
-        candidate = "freq:" + _EU_FREQ.get(value[len(str(EU_FREQ)):], "")
-    elif value.startswith("freq:"):
-        candidate = value
-    else:
-        word = _FREQ_WORDS.get(value.lower().replace("_", " "))
-        candidate = f"freq:{word}" if word else ""
-    return candidate if candidate in enum else None
+        value = "freq:" + EU_FREQ_CODES.get(value[len(str(EU_FREQ)):], "")
+    return value if value in enum else None
 
 
 def access_rights(value) -> str | None:
@@ -172,11 +187,19 @@ def access_rights(value) -> str | None:
     return None
 
 
+def access_rights_iri(iri: str) -> str | None:
+    """CDDO access rights from an EU access-right IRI, exactly as given."""
+    for cddo, eu in ACCESS_RIGHTS.items():
+        if iri == str(ACCESS_RIGHT[eu]):
+            return cddo
+    return None
+
+
 def media_type(fmt: str | None, mimetype: str | None = None) -> str | None:
-    if mimetype and _MEDIA.match(mimetype.strip()):
+    if mimetype and MEDIA_TYPE.match(mimetype.strip()):
         return mimetype.strip()
     fmt = (fmt or "").strip()
-    if _MEDIA.match(fmt):
+    if MEDIA_TYPE.match(fmt):
         return fmt
     return MEDIA_TYPES.get(fmt.lower().lstrip("."))
 
@@ -186,7 +209,7 @@ def theme(label) -> str | None:
     label = text(label)
     if not label:
         return None
-    for t in dataset_schema()["properties"]["theme"]["items"]["enum"]:
+    for t in _FIELDS["theme"]["items"]["enum"]:
         if t.lower() == label.lower():
             return t
     return None

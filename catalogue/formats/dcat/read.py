@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from decimal import Decimal
 from urllib.parse import unquote, urlsplit
 
@@ -11,12 +10,10 @@ from rdflib.namespace import CSVW, DCTERMS, FOAF, ORG, OWL, PROV, SKOS, XSD
 from rdflib.term import Node
 
 from catalogue.records.schema import dataset_schema
-from catalogue.formats.dcat.vocab import (ACCESS_RIGHT, ACCESS_RIGHTS, CAT, CDDO, DATATYPES, DCAT, DCATAP, EU_FREQ, FREQ, IANA, LOCN, NATIONS,
-                    SDO, TIME, VCARD, _AREA_NATIONS, _DATATYPE_NAMES, _DATE, _EU_FREQ, _canonical, _key, theme_uri)
-
-_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,127}$")
-_SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,99}$")
-_MEDIA_TYPE = re.compile(r"^[a-z]+/[A-Za-z0-9.+-]+$")
+from catalogue.formats.dcat.vocab import (ACCESS_RIGHTS, CAT, CDDO, DATATYPES, DCAT, DCATAP, IANA, LOCN, NATIONS,
+                    SDO, TIME, VCARD, _AREA_NATIONS, _DATATYPE_NAMES, _DATE, _canonical, _key, theme_uri)
+from catalogue.formats.normalise import (ID_PATTERN, MEDIA_TYPE, access_rights_iri, frequency_code, identifier_slug,
+                                         is_url, publisher_slug)
 
 
 def _theme_labels() -> list[str]:
@@ -45,7 +42,7 @@ def _text(g: Graph, s: Node, *props: URIRef) -> str | None:
 
 def _url(g: Graph, s: Node, p: URIRef) -> str | None:
     found = sorted(str(o) for o in g.objects(s, p)
-                   if not isinstance(o, BNode) and str(o).lower().startswith(("http://", "https://")))
+                   if not isinstance(o, BNode) and is_url(str(o)))
     return found[0] if found else None
 
 
@@ -124,11 +121,6 @@ def _first(nodes) -> Node | None:
     return nodes[0] if nodes else None
 
 
-def _slugify(text: str, keep: str = "-") -> str:
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower().replace("&", " and ")
-    return re.sub(rf"[^a-z0-9{re.escape(keep)}]+", "-", text).strip("-._")
-
-
 def _last_segment(iri: str) -> str:
     parts = urlsplit(iri)
     return unquote(parts.path.rstrip("/").rsplit("/", 1)[-1] or parts.fragment)
@@ -136,15 +128,15 @@ def _last_segment(iri: str) -> str:
 
 def _identifier(g: Graph, ds: Node) -> str | None:
     ids = sorted(str(o) for o in g.objects(ds, DCTERMS.identifier) if isinstance(o, Literal))
-    exact = [i for i in ids if _ID_PATTERN.match(i)]
+    exact = [i for i in ids if ID_PATTERN.match(i)]
     if exact:
         return exact[0]
     candidates = [_last_segment(i) if re.match(r"^[a-z]+://", i, re.I) else i for i in ids]
     if isinstance(ds, URIRef):
         candidates.append(_last_segment(str(ds)))
     for c in candidates:
-        slug = _slugify(c, keep="._-")[:128].rstrip("-._")
-        if slug and _ID_PATTERN.match(slug):
+        slug = identifier_slug(c)
+        if slug:
             return slug
     return None
 
@@ -163,8 +155,8 @@ def _agent_slug(g: Graph, node: Node) -> str | None:
         if isinstance(node, URIRef):
             candidates.append(_last_segment(str(node)))
     for c in candidates:
-        slug = _slugify(c)[:100].rstrip("-")
-        if _SLUG_PATTERN.match(slug):
+        slug = publisher_slug(c)
+        if slug:
             return slug
     return None
 
@@ -227,7 +219,7 @@ def _media_type(g: Graph, node: Node) -> str | None:
             for prefix in (IANA, "https://www.iana.org/assignments/media-types/"):
                 if text.startswith(prefix):
                     text = text[len(prefix):]
-            if not isinstance(o, BNode) and _MEDIA_TYPE.match(text):
+            if not isinstance(o, BNode) and MEDIA_TYPE.match(text):
                 return text
     return None
 
@@ -252,22 +244,13 @@ def _theme(g: Graph, node: Node) -> str | None:
 
 
 def _frequency(node: Node | None) -> str | None:
-    text = str(node) if node is not None else ""
-    enum = dataset_schema()["properties"]["updateFrequency"]["enum"]
-    if text.startswith(str(FREQ)):
-        text = "freq:" + text[len(str(FREQ)):]
-    elif text.startswith(str(EU_FREQ)):
-        text = "freq:" + _EU_FREQ.get(text[len(str(EU_FREQ)):], "")
-    return text if text in enum else None
+    return frequency_code(str(node)) if node is not None else None
 
 
 def _access_rights(node: Node | None) -> str | None:
     if isinstance(node, Literal):
         return str(node) if str(node) in ACCESS_RIGHTS else None
-    for cddo, eu in ACCESS_RIGHTS.items():
-        if node == ACCESS_RIGHT[eu]:
-            return cddo
-    return None
+    return access_rights_iri(str(node)) if isinstance(node, URIRef) else None
 
 
 def _nations(g: Graph, node: Node) -> list[str]:
@@ -470,7 +453,7 @@ def _dataset(g: Graph, ds: Node) -> dict:
     r["theme"] = _many(g, ds, DCAT.theme, "theme", lambda n: _theme(g, n))
     r["landingPage"] = _url(g, ds, DCAT.landingPage)
     r["relatedResource"] = _many(g, ds, DCTERMS.relation, "relatedResource",
-                                 lambda n: str(n) if isinstance(n, URIRef) and _is_url(str(n)) else None)
+                                 lambda n: str(n) if isinstance(n, URIRef) and is_url(str(n)) else None)
     r["distribution"] = _many(g, ds, DCAT.distribution, "distribution", lambda n: _distribution(g, n) or None)
     r["owner"] = _owner(g, ds)
     r["informationAssetOwner"] = _iao(g, ds)
@@ -482,10 +465,6 @@ def _dataset(g: Graph, ds: Node) -> dict:
     r["linkage"] = _linkage(g, ds)
     r["provenance"] = _provenance(g, ds)
     return {k: v for k, v in r.items() if v is not None}
-
-
-def _is_url(text: str) -> bool:
-    return text.lower().startswith(("http://", "https://"))
 
 
 def graph_to_records(graph: Graph) -> list[dict]:

@@ -8,6 +8,8 @@ from urllib.parse import quote_plus
 from rdflib import Literal, Namespace, URIRef
 from rdflib.namespace import CSVW, DCTERMS, FOAF, ORG, PROV, SKOS, XSD, ClosedNamespace
 
+from catalogue.formats.codes import ACCESS_RIGHT, ACCESS_RIGHTS, EU_FREQ, FREQ  # noqa: F401 (part of the profile)
+
 DCAT = Namespace("http://www.w3.org/ns/dcat#")  # rdflib's DCAT lacks DCAT 3 terms such as dcat:version
 DCATAP = Namespace("http://data.europa.eu/r5r/")
 ELI = Namespace("http://data.europa.eu/eli/ontology#")
@@ -16,9 +18,6 @@ SDO = Namespace("http://schema.org/")
 TIME = Namespace("http://www.w3.org/2006/time#")
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 CDDO = Namespace("https://w3id.org/co-cddo/ukgov-metadata-exchange-model/")
-FREQ = Namespace("http://purl.org/cld/freq/")
-ACCESS_RIGHT = Namespace("http://publications.europa.eu/resource/authority/access-right/")
-EU_FREQ = Namespace("http://publications.europa.eu/resource/authority/frequency/")
 LANG_ENG = URIRef("http://publications.europa.eu/resource/authority/language/ENG")
 IANA = "http://www.iana.org/assignments/media-types/"
 GEOGRAPHY = Namespace("http://statistics.data.gov.uk/id/statistical-geography/")
@@ -44,16 +43,10 @@ CAT = ClosedNamespace(CAT_NS, [
 PREFIXES = {"dcat": DCAT, "dct": DCTERMS, "dcatap": DCATAP, "foaf": FOAF, "vcard": VCARD, "prov": PROV, "org": ORG,
             "skos": SKOS, "csvw": CSVW, "eli": ELI, "cddo": CDDO, "cat": Namespace(CAT_NS)}
 
-ACCESS_RIGHTS = {"OPEN": "PUBLIC", "INTERNAL": "NON_PUBLIC", "COMMERCIAL": "RESTRICTED"}
 NATIONS = {"England": "E92000001", "Wales": "W92000004", "Scotland": "S92000003", "Northern Ireland": "N92000002"}
 # Wider areas in other publishers' data, read as the nations they cover.
 _AREA_NATIONS = {"K02000001": list(NATIONS), "K03000001": ["England", "Wales", "Scotland"],
                  "K04000001": ["England", "Wales"], "GBR": list(NATIONS)}
-_EU_FREQ = {"TRIENNIAL": "triennial", "BIENNIAL": "biennial", "ANNUAL": "annual", "ANNUAL_2": "semiannual",
-            "ANNUAL_3": "threeTimesAYear", "QUARTERLY": "quarterly", "BIMONTHLY": "bimonthly", "MONTHLY": "monthly",
-            "MONTHLY_2": "semimonthly", "BIWEEKLY": "biweekly", "MONTHLY_3": "threeTimesAMonth", "WEEKLY": "weekly",
-            "WEEKLY_2": "semiweekly", "WEEKLY_3": "threeTimesAWeek", "DAILY": "daily", "CONT": "continuous",
-            "UPDATE_CONT": "continuous", "IRREG": "irregular", "NEVER": "never"}
 DATATYPES = {"string": XSD.string, "integer": XSD.integer, "decimal": XSD.decimal, "boolean": XSD.boolean,
              "date": XSD.date, "datetime": XSD.dateTime, "code": XSD.string}
 # Back from an XSD datatype IRI or a CSVW built-in datatype name.
