@@ -11,7 +11,7 @@ from datetime import date
 from catalogue.audit.config import AuditConfig
 from catalogue.records.schema import OBLIGATIONS, enum_values
 from catalogue.records.scoring import Score, readiness
-from catalogue.records.validation import Issue, Report
+from catalogue.records.validation import Report
 
 LEVELS = (*OBLIGATIONS, "all")
 
@@ -266,10 +266,9 @@ def _mqa(cfg: AuditConfig, record: dict, links: dict | None) -> MqaScore:
 
 
 def stored_report(data: dict | None) -> Report | None:
-    """A validation report as the store keeps it (Report.to_dict()), or None if there is none."""
-    if not isinstance(data, dict) or not isinstance(data.get("issues"), list):
-        return None
-    return Report([Issue(i["path"], i["message"], i["severity"]) for i in data["issues"]])
+    """A validation report as the store keeps it (Report.to_dict()), or None if there is none. Reports stored
+    before problems had codes load with code ""."""
+    return Report.from_dict(data)
 
 
 def audit_record(record: dict, cfg: AuditConfig, as_of: date, links: dict | None = None,

@@ -16,14 +16,21 @@ from catalogue.records.clock import utc_now
 from catalogue.records.files import InputError, parse_records
 from catalogue.records.service import Catalogue, SaveResult
 from catalogue.records.store import Base
-from catalogue.records.validation import ERROR, Issue, Report, storable_text, validate
+from catalogue.records.validation import ERROR, WARNING, Problem, Report, storable_text, validate
 
 MAX_DEPTH = 32  # far deeper than any valid record; stops hostile nesting early
+# Codes of the upload checks, beside the validation codes in each record's report.
+DUPLICATE_IDENTIFIER = "duplicate-identifier"  # two records in one upload with one identifier
+NOT_YOUR_ORGANISATION = "not-your-organisation"  # for another organisation, or its identifier is held by one
+CONVERTED = "converted"  # a warning: converted from another schema (HDR UK); lists what was not mapped
+NOT_CONVERTIBLE = "not-convertible"  # another schema's record, and no converter here
 Converter = Callable[[dict, str | None], tuple[dict, list[str], str]]  # (doc, publisher) -> (record, unmapped, label)
 
 
 class UploadError(InputError):
     """The upload as a whole cannot be read or is refused; nothing was saved."""
+
+    code = "upload-refused"
 
 
 @dataclass
@@ -108,7 +115,8 @@ def check_records(values: list, *, principal: Principal, catalogue: Catalogue, n
         converted_from, unmapped = "", []
         if looks_like_hdruk(value):
             if converter is None:
-                report = Report([Issue("$", "HDR UK dataset-schema records cannot be converted here.", ERROR)])
+                report = Report([Problem("$", NOT_CONVERTIBLE, "HDR UK dataset-schema records cannot be converted "
+                                         "here.", ERROR)])
                 checks.append(RecordCheck(i, "", "", report, None))
                 continue
             value, unmapped, converted_from = converter(value, principal.publisher or None)
@@ -119,22 +127,23 @@ def check_records(values: list, *, principal: Principal, catalogue: Catalogue, n
         pub = record.get("publisher") if record else None
         pub = pub if isinstance(pub, str) else ""
         if converted_from:
-            report.issues.insert(0, Issue("$", f"Converted from {converted_from}."
-                                          + (f" Not mapped: {', '.join(unmapped)}." if unmapped else ""),
-                                          "warning"))
+            report.issues.insert(0, Problem("$", CONVERTED, f"Converted from {converted_from}."
+                                            + (f" Not mapped: {', '.join(unmapped)}." if unmapped else ""),
+                                            WARNING))
         if ident and ident in seen:
-            report.issues.append(Issue("$.identifier", f"'{ident}' is also used by record {seen[ident] + 1} "
-                                       "in this upload; identifiers must be unique.", ERROR))
+            report.issues.append(Problem("$.identifier", DUPLICATE_IDENTIFIER, f"'{ident}' is also used by record "
+                                         f"{seen[ident] + 1} in this upload; identifiers must be unique.", ERROR))
         elif ident:
             seen[ident] = i
         if pub and not principal.can_write(pub):
-            report.issues.append(Issue("$.publisher", f"This record is for '{pub}'. You can publish only for "
-                                       f"'{principal.publisher or 'no organisation'}'.", ERROR))
+            report.issues.append(Problem("$.publisher", NOT_YOUR_ORGANISATION, f"This record is for '{pub}'. You "
+                                         f"can publish only for '{principal.publisher or 'no organisation'}'.",
+                                         ERROR))
         forbidden = bool(pub and not principal.can_write(pub))
         action = "update" if ident and catalogue.store.get(ident) is not None else "create"
         why = drafts.refusal(principal, ident) if ident else ""
         if why:  # another organisation's stored record or draft holds this identifier
-            report.issues.append(Issue("$.identifier", why, ERROR))
+            report.issues.append(Problem("$.identifier", NOT_YOUR_ORGANISATION, why, ERROR))
             forbidden = True
         checks.append(RecordCheck(i, ident, pub, report, record, action, converted_from, unmapped, forbidden))
     return UploadCheck(name, checks)

@@ -11,7 +11,7 @@ from catalogue.search import SearchEngine, SearchQuery, SearchResult, make_engin
 from catalogue.search.documents import search_document
 from catalogue.settings import Settings
 from catalogue.records.store import PUBLISHED, Dataset, Revision, Store
-from catalogue.records.validation import Issue, Report, misshapen, storable_text, unstorable, validate
+from catalogue.records.validation import Problem, Report, misshapen, storable_text, unstorable, validate
 
 
 @dataclass
@@ -191,4 +191,4 @@ def dataset_summary(dataset: Dataset) -> dict:
             "readiness": readiness(dataset.record).to_dict(), "validation": dataset.report}
 
 
-__all__ = ["Catalogue", "SaveResult", "Issue", "dataset_summary"]
+__all__ = ["Catalogue", "SaveResult", "Problem", "dataset_summary"]

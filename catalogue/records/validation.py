@@ -1,9 +1,13 @@
-"""Validate a record against the requirements schema. Bad data gives a report, never an exception."""
+"""Validate a record against the requirements schema. Bad data gives a report, never an exception.
+
+Every problem has a JSON path, a stable machine-readable `code`, a plain-English message and a severity.
+Schema problems take the JSON Schema keyword that failed as their code (`required`, `type`, `enum`, `pattern`,
+`format`, ...); the checks the schema cannot express have the codes below."""
 from __future__ import annotations
 
 import math
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from jsonschema import Draft202012Validator
@@ -18,35 +22,61 @@ TYPE_NAMES = {"string": "text", "integer": "a whole number", "number": "a number
               "array": "a list", "object": "an object", "null": "null"}
 
 
-@dataclass
-class Issue:
+# Codes of the checks that are not JSON Schema keywords (those keep the keyword as their code).
+UNSTORABLE_TEXT = "unstorable-text"  # a lone surrogate or NUL: no store or page can hold it
+NON_FINITE_NUMBER = "non-finite-number"  # NaN or Infinity
+NUMBER_TOO_LARGE = "number-too-large"  # more than 300 digits
+END_BEFORE_START = "end-before-start"  # coverage ends before it starts
+DUPLICATE_VARIABLE = "duplicate-variable"  # two variables with one name
+RECOMMENDED_MISSING = "recommended-missing"  # a recommended field is empty (a warning)
+NOT_AN_OBJECT = "type"  # the record itself is not a JSON object: a JSON Schema type error at $
+
+
+@dataclass(slots=True)
+class Problem:
+    """One problem with one record: where, what (a stable code for programs), why (for people) and how bad."""
     path: str
+    code: str
     message: str
     severity: str = ERROR
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {"path": self.path, "code": self.code, "message": self.message, "severity": self.severity}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Problem":
+        """Read a stored problem back; reports stored before codes existed have none (code "")."""
+        return cls(str(data.get("path", "$")), str(data.get("code") or ""), str(data.get("message", "")),
+                   str(data.get("severity") or ERROR))
 
 
 @dataclass
 class Report:
-    issues: list[Issue] = field(default_factory=list)
+    issues: list[Problem] = field(default_factory=list)
 
     @property
     def valid(self) -> bool:
         return not any(i.severity == ERROR for i in self.issues)
 
     @property
-    def errors(self) -> list[Issue]:
+    def errors(self) -> list[Problem]:
         return [i for i in self.issues if i.severity == ERROR]
 
     @property
-    def warnings(self) -> list[Issue]:
+    def warnings(self) -> list[Problem]:
         return [i for i in self.issues if i.severity == WARNING]
 
     def to_dict(self) -> dict:
         return {"valid": self.valid, "error_count": len(self.errors), "warning_count": len(self.warnings),
                 "issues": [i.to_dict() for i in self.issues]}
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> "Report | None":
+        """A report as the store keeps it (to_dict()), or None if there is none. Tolerates reports stored before
+        problems had codes."""
+        if not isinstance(data, dict) or not isinstance(data.get("issues"), list):
+            return None
+        return cls([Problem.from_dict(i) for i in data["issues"] if isinstance(i, dict)])
 
 
 @lru_cache(maxsize=1)
@@ -109,7 +139,13 @@ def _message(err: ValidationError) -> tuple[str, str]:
     return json_path(path), err.message
 
 
-def _schema_errors(record: dict) -> list[Issue]:
+def _problem(err: ValidationError) -> Problem:
+    """One schema error as a problem; its code is the JSON Schema keyword that failed."""
+    path, msg = _message(err)
+    return Problem(path, err.validator, msg, ERROR)
+
+
+def _schema_errors(record: dict) -> list[Problem]:
     issues, seen = [], set()
     for err in sorted(_validator().iter_errors(record), key=lambda e: list(map(str, e.absolute_path))):
         path, msg = _message(err)
@@ -117,13 +153,13 @@ def _schema_errors(record: dict) -> list[Issue]:
             if path in seen:
                 continue
             seen.add(path)
-        issues.append(Issue(path, msg, ERROR))
+        issues.append(Problem(path, err.validator, msg, ERROR))
     return issues
 
 
-def _recommended_warnings(record: dict, schema: dict) -> list[Issue]:
+def _recommended_warnings(record: dict, schema: dict) -> list[Problem]:
     """One warning per missing recommended field (counted across list items)."""
-    issues: list[Issue] = []
+    issues: list[Problem] = []
 
     def missing(value) -> bool:
         return value is None or value == "" or value == [] or value == {}
@@ -134,8 +170,8 @@ def _recommended_warnings(record: dict, schema: dict) -> list[Issue]:
             path = f"{prefix}.{name}"
             if prop.get("obligation") == "recommended" and missing(value):
                 desc = prop.get("description", "")
-                issues.append(Issue(path, f"Recommended field '{name}' is missing." + (f" {desc}" if desc else ""),
-                                    WARNING))
+                issues.append(Problem(path, RECOMMENDED_MISSING, f"Recommended field '{name}' is missing."
+                                      + (f" {desc}" if desc else ""), WARNING))
                 continue
             if isinstance(value, dict) and prop.get("type") == "object":
                 walk(value, prop, path)
@@ -146,21 +182,22 @@ def _recommended_warnings(record: dict, schema: dict) -> list[Issue]:
                         continue
                     gaps = sum(1 for v in items if missing(v.get(sub_name)))
                     if gaps:
-                        issues.append(Issue(f"{path}[*].{sub_name}",
-                                            f"{gaps} of {len(items)} {name} entries have no '{sub_name}'.",
-                                            WARNING))
+                        issues.append(Problem(f"{path}[*].{sub_name}", RECOMMENDED_MISSING,
+                                              f"{gaps} of {len(items)} {name} entries have no '{sub_name}'.",
+                                              WARNING))
 
     walk(record, schema, "$")
     return issues
 
 
-def _consistency(record: dict) -> list[Issue]:
+def _consistency(record: dict) -> list[Problem]:
     issues = []
     cov = record.get("coverage")
     if isinstance(cov, dict):
         start, end = cov.get("temporalStart"), cov.get("temporalEnd")
         if isinstance(start, str) and isinstance(end, str) and end < start:
-            issues.append(Issue("$.coverage.temporalEnd", "The end of coverage is before its start.", ERROR))
+            issues.append(Problem("$.coverage.temporalEnd", END_BEFORE_START, "The end of coverage is before its start.",
+                                  ERROR))
     variables = record.get("variables")
     if isinstance(variables, list):
         seen: set = set()
@@ -168,7 +205,8 @@ def _consistency(record: dict) -> list[Issue]:
             name = v.get("name") if isinstance(v, dict) else None
             if isinstance(name, str):
                 if name in seen:
-                    issues.append(Issue(f"$.variables[{i}].name", f"Variable '{name}' is listed twice.", WARNING))
+                    issues.append(Problem(f"$.variables[{i}].name", DUPLICATE_VARIABLE,
+                                          f"Variable '{name}' is listed twice.", WARNING))
                 seen.add(name)
     return issues
 
@@ -188,29 +226,29 @@ def _text_problem(text: str) -> str:
     return ""
 
 
-def _value_issues(record: dict) -> list[Issue]:
+def _value_issues(record: dict) -> list[Problem]:
     """Text and numbers that no schema rule catches but that break storage, pages or JSON: lone
     surrogates, NUL characters, NaN/Infinity and numbers too large for a float. Walks without recursion."""
-    issues: list[Issue] = []
+    issues: list[Problem] = []
     stack: list[tuple[object, list]] = [(record, [])]
     while stack:
         value, path = stack.pop()
         if isinstance(value, str):
             problem = _text_problem(value)
             if problem:
-                issues.append(Issue(json_path(path), f"The text {problem}", ERROR))
+                issues.append(Problem(json_path(path), UNSTORABLE_TEXT, f"The text {problem}", ERROR))
         elif isinstance(value, float) and not math.isfinite(value):
-            issues.append(Issue(json_path(path), f"Must be a finite number, not {value!r} (NaN and Infinity "
-                                                 "are not valid JSON).", ERROR))
+            issues.append(Problem(json_path(path), NON_FINITE_NUMBER, f"Must be a finite number, not {value!r} "
+                                  "(NaN and Infinity are not valid JSON).", ERROR))
         elif isinstance(value, int) and not isinstance(value, bool) and abs(value) >= MAX_NUMBER:
             digits = int(value.bit_length() * 0.30103) + 1  # str() itself refuses over 4,300 digits
-            issues.append(Issue(json_path(path), f"Number too large: about {digits:,} digits; "
-                                                 "use at most 300.", ERROR))
+            issues.append(Problem(json_path(path), NUMBER_TOO_LARGE, f"Number too large: about {digits:,} digits; "
+                                  "use at most 300.", ERROR))
         elif isinstance(value, dict):
             for key, child in value.items():
                 problem = _text_problem(key) if isinstance(key, str) else ""
                 if problem:
-                    issues.append(Issue(json_path(path), f"A field name {problem}", ERROR))
+                    issues.append(Problem(json_path(path), UNSTORABLE_TEXT, f"A field name {problem}", ERROR))
                     continue
                 stack.append((child, path + [key]))
         elif isinstance(value, list):
@@ -223,11 +261,11 @@ def storable_text(text: str) -> bool:
     return not _text_problem(text)
 
 
-def misshapen(record) -> list[Issue]:
+def misshapen(record) -> list[Problem]:
     """Values of the wrong type anywhere in a record. A flagged record may miss fields, never hold wrong shapes."""
     if not isinstance(record, dict):
-        return [Issue("$", "A record must be a JSON object.", ERROR)]
-    return [Issue(*_message(err), ERROR) for err in _validator().iter_errors(record) if _wrong_shape(err)]
+        return [Problem("$", NOT_AN_OBJECT, "A record must be a JSON object.", ERROR)]
+    return [_problem(err) for err in _validator().iter_errors(record) if _wrong_shape(err)]
 
 
 def _wrong_shape(err: ValidationError) -> bool:
@@ -240,8 +278,8 @@ def _wrong_shape(err: ValidationError) -> bool:
     return False
 
 
-def unstorable(record) -> list[Issue]:
-    """Issues that stop a record being stored at all, even as a draft or a flagged harvest record."""
+def unstorable(record) -> list[Problem]:
+    """Problems that stop a record being stored at all, even as a draft or a flagged harvest record."""
     if not isinstance(record, dict):
         return []
     issues = _value_issues(record)
@@ -255,7 +293,7 @@ def validate(record) -> Report:
     if not isinstance(record, dict):
         kind = {list: "a list", str: "text", int: "a number", float: "a number", bool: "true/false",
                 type(None): "null"}.get(type(record), type(record).__name__)
-        return Report([Issue("$", f"A record must be a JSON object, not {kind}.", ERROR)])
+        return Report([Problem("$", NOT_AN_OBJECT, f"A record must be a JSON object, not {kind}.", ERROR)])
     issues = _value_issues(record)
     try:
         issues += _schema_errors(record)

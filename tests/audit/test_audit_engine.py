@@ -9,7 +9,7 @@ import pytest
 from catalogue.audit.record import audit_record, field_filled, is_stale, issue_field, medallion
 from catalogue.audit.config import AuditConfig
 from catalogue.audit.summary import bin_counts, run_audit
-from catalogue.records.validation import ERROR, Issue, Report
+from catalogue.records.validation import ERROR, Problem, Report
 
 from tests.support.audit_records import MANDATORY, MINIMAL, PARTIAL
 from tests.support import paths
@@ -72,7 +72,7 @@ TINY_AUDIT = {
 
 def fake_validator(record) -> Report:
     """Stands in for schema validation: records may list their own errors under '_errors'."""
-    return Report([Issue(path, "made-up error", ERROR) for path in record.get("_errors", [])])
+    return Report([Problem(path, "made-up", "made-up error", ERROR) for path in record.get("_errors", [])])
 
 
 @pytest.fixture

@@ -131,6 +131,7 @@ def test_invalid_record_gets_422_with_the_validator_report(client, tokens, examp
     assert resp.status_code == 422
     report = resp.get_json()["report"]
     assert report["valid"] is False and report["issues"][0]["path"] == "$.accessRights"
+    assert report["issues"][0]["code"] == "enum"  # a client can act on the code, not the English
     assert snapshot(writable_app) == before
 
 
@@ -228,8 +229,10 @@ def test_wrong_types_enums_and_duplicates_are_reported_per_record(client, tokens
     assert resp.status_code == 422
     results = resp.get_json()["results"]
     assert "also used by record 1" in results[1]["issues"][-1]["message"]
-    paths = {i["path"] for i in results[2]["issues"] if i["severity"] == "error"}
-    assert paths == {"$.coverage.recordCount", "$.updateFrequency"}
+    assert results[1]["issues"][-1]["code"] == "duplicate-identifier"
+    assert not any(i["code"] == "duplicate-identifier" for i in results[0]["issues"])  # the first one keeps it
+    errors = {(i["path"], i["code"]) for i in results[2]["issues"] if i["severity"] == "error"}
+    assert errors == {("$.coverage.recordCount", "type"), ("$.updateFrequency", "enum")}
     assert snapshot(writable_app) == before
 
 
@@ -239,6 +242,8 @@ def test_upload_for_another_organisation_is_refused(client, tokens, writable_app
     before = snapshot(writable_app)
     resp = client.post("/api/uploads", data=json.dumps([rec]), headers=headers(tokens["right publisher"]))
     assert resp.status_code == 403 and snapshot(writable_app) == before
+    problem = resp.get_json()["results"][0]["issues"][-1]
+    assert (problem["path"], problem["code"], problem["severity"]) == ("$.publisher", "not-your-organisation", "error")
 
 
 def test_body_over_the_size_limit_is_refused_before_parsing(writable_app, tokens):
@@ -287,6 +292,7 @@ def test_hdruk_upload_is_converted_and_reported(client, tokens, writable_app):
     assert result["publisher"] == DFE  # the uploader's organisation
     assert any("securityClassification" in u for u in result["unmapped"])
     assert result["issues"][0]["message"].startswith("Converted from HDR UK dataset schema 4.0.")
+    assert (result["issues"][0]["code"], result["issues"][0]["severity"]) == ("converted", "warning")
     published = client.post("/api/uploads", data=json.dumps(doc), headers=headers(tokens["right publisher"]))
     assert published.status_code == 200
     stored = writable_app.extensions["catalogue_services"].catalogue.store.get(V4["identifier"])
@@ -345,6 +351,9 @@ def test_a_draft_holds_its_identifier_exactly_like_a_stored_record(writable_app,
         resp = client.post(url, data=json.dumps(body), headers=headers(tokens["other publisher"]))
         text = json.dumps(resp.get_json())
         assert f"'{ident}' belongs to '{DFE}'" in text, text
+        if call == "upload":  # the per-record problem says why, with a code
+            problem = resp.get_json()["results"][0]["issues"][-1]
+            assert (problem["path"], problem["code"]) == ("$.identifier", "not-your-organisation")
         answers[held_as] = (resp.status_code, resp.get_json()["error"].replace(ident, "X"))
     assert answers["record"] == answers["draft"] and answers["draft"][0] == 403
 
@@ -377,3 +386,15 @@ def test_history_shows_authors_only_to_stewards_admins_and_the_records_organisat
         assert (email in text) is AUTHOR_AUDIENCES[who] and (token_id in text) is AUTHOR_AUDIENCES[who]
     for page in pages:
         assert "Department for Education" in page and "api" in page
+
+
+def test_an_hdruk_record_with_no_converter_is_a_coded_problem(writable_app):
+    from catalogue.publishing.accounts import Principal
+    from catalogue.publishing.uploads import check_records
+    from tests.formats.test_hdruk import V4
+
+    catalogue = writable_app.extensions["catalogue_services"].catalogue
+    check = check_records([copy.deepcopy(V4)], principal=Principal("a@example.org", "publisher", DFE),
+                          catalogue=catalogue, converter=None)
+    assert [(i.path, i.code, i.severity) for i in check.records[0].report.issues] == [("$", "not-convertible", "error")]
+    assert check.to_dict()["results"][0]["issues"][0]["code"] == "not-convertible"
