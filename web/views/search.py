@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Blueprint, request, url_for
+from flask import Blueprint, g, request, url_for
 
 from catalogue.records.schema import readiness_config
 from catalogue.search import FACET_LABELS, FACETS, SORTS, SearchQuery
@@ -57,7 +57,15 @@ def _url(q: SearchQuery, endpoint: str = "search.search", **change) -> str:
         params.append(("page", str(page)))
     if change.get("show"):
         params.append(("show", change["show"]))
-    return url_for(endpoint) + ("?" + urlencode(params) if params else "")
+    return _base(endpoint) + ("?" + urlencode(params) if params else "")
+
+
+def _base(endpoint: str) -> str:
+    """The search address, built once per request (a results page has a link per facet value)."""
+    bases = g.setdefault("search_bases", {})
+    if endpoint not in bases:
+        bases[endpoint] = url_for(endpoint)
+    return bases[endpoint]
 
 
 def _facet(name: str, q: SearchQuery, counts: list, labels, show: str | None) -> dict:
