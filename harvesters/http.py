@@ -27,9 +27,11 @@ MEMORY_FACTOR = 30
 class HarvestHTTPError(CatalogueError):
     """A request that could not produce a usable response; the message names the URL and the cause."""
 
+    code = "fetch-failed"
+
 
 class ResponseTooLarge(HarvestHTTPError):
-    pass
+    code = "response-too-large"
 
 
 @dataclass(frozen=True)

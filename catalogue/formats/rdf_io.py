@@ -28,6 +28,8 @@ _BY_EXTENSION = {".ttl": "turtle", ".jsonld": "json-ld", ".json": "json-ld", ".r
 class RDFError(CatalogueError):
     """RDF that cannot be read; the message names the source and, where known, the line and column."""
 
+    code = "invalid-rdf"
+
 
 def serialize(graph: Graph, fmt: str) -> tuple[bytes, str]:
     """Serialise graph as one of FORMATS ('ttl', 'jsonld', 'rdf', 'nt'); returns (bytes, mimetype)."""

@@ -33,6 +33,8 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 class AccountError(CatalogueError, ValueError):
     """A request about accounts that cannot be carried out (the message says why)."""
 
+    code = "invalid-account"  # also: account-exists, unknown-publisher, not-found
+
 
 class UserRow(Base):
     __tablename__ = "users"
@@ -118,12 +120,12 @@ class Accounts:
         if role == "publisher" and not publisher:
             raise AccountError("a publisher account needs --publisher (the organisation id)")
         if publisher and self.store.publisher(publisher) is None:
-            raise AccountError(f"there is no publisher '{publisher}'")
+            raise AccountError(f"there is no publisher '{publisher}'", code="unknown-publisher")
         if len(password) < MIN_PASSWORD:
             raise AccountError(f"the password must be at least {MIN_PASSWORD} characters")
         with Session(self.store.engine) as s, s.begin():
             if s.scalar(select(UserRow).where(UserRow.email == email)):
-                raise AccountError(f"a user '{email}' already exists")
+                raise AccountError(f"a user '{email}' already exists", code="account-exists")
             s.add(UserRow(email=email, password_hash=generate_password_hash(password), publisher=publisher,
                           role=role, disabled=False, created_at=utc_now()))
         return Principal(email, role, publisher)
@@ -137,7 +139,7 @@ class Accounts:
         with Session(self.store.engine) as s, s.begin():
             user = s.scalar(select(UserRow).where(UserRow.email == email.strip().lower()))
             if user is None:
-                raise AccountError(f"there is no user '{email}'")
+                raise AccountError(f"there is no user '{email}'", code="not-found")
             user.disabled = True
             for tok in s.scalars(select(TokenRow).where(TokenRow.user_id == user.id, TokenRow.revoked_at.is_(None))):
                 tok.revoked_at = utc_now()
@@ -197,7 +199,7 @@ class Accounts:
         with Session(self.store.engine) as s, s.begin():
             user = s.scalar(select(UserRow).where(UserRow.email == email))
             if user is None or user.disabled:
-                raise AccountError(f"there is no active user '{email}'")
+                raise AccountError(f"there is no active user '{email}'", code="not-found")
             s.execute(delete(SessionRow).where(SessionRow.expires_at < now))
             s.add(SessionRow(id_hash=_sha256(session_id), user_id=user.id, created_at=now,
                              expires_at=now + SESSION_LIFETIME))
@@ -224,7 +226,7 @@ class Accounts:
         with Session(self.store.engine) as s, s.begin():
             user = s.scalar(select(UserRow).where(UserRow.email == email.strip().lower()))
             if user is None or user.disabled:
-                raise AccountError(f"there is no active user '{email}'")
+                raise AccountError(f"there is no active user '{email}'", code="not-found")
             token_id = "tok_" + secrets.token_hex(6)
             secret = secrets.token_urlsafe(32)
             s.add(TokenRow(id=token_id, user_id=user.id, secret_hash=_sha256(secret), publisher=user.publisher,
@@ -235,7 +237,7 @@ class Accounts:
         with Session(self.store.engine) as s, s.begin():
             tok = s.get(TokenRow, token_id)
             if tok is None:
-                raise AccountError(f"there is no token '{token_id}'")
+                raise AccountError(f"there is no token '{token_id}'", code="not-found")
             tok.revoked_at = tok.revoked_at or utc_now()
 
     def tokens(self, email: str | None = None) -> list[dict]:

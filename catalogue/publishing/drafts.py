@@ -20,6 +20,8 @@ from catalogue.records.validation import validate
 class DraftError(CatalogueError, ValueError):
     """The draft cannot be saved (the message says why); nothing was changed."""
 
+    code = "draft-conflict"
+
 
 def refusal(principal: Principal, ident: str, holders: list[str]) -> str:
     """Why `principal` may not write `ident`, held by these organisations; empty if it may."""
@@ -97,7 +99,7 @@ class Drafts:
             if principal is not None:
                 why = refusal(principal, record["identifier"], self._holders(s, record["identifier"]))
                 if why:
-                    raise DraftError(why)
+                    raise DraftError(why, code="not-your-organisation")
             row = s.get(DraftRow, record["identifier"], with_for_update=True) or DraftRow(id=record["identifier"])
             row.publisher, row.title = record["publisher"], str(record.get("title") or "")
             row.record, row.report, row.author = record, report, author

@@ -13,11 +13,13 @@ MODES = ("all", "valid")
 class DraftNotFound(CatalogueError):
     """There is no draft with this identifier."""
 
-    code = "draft_not_found"
+    code = "draft-not-found"
 
 
 class UploadRefused(CatalogueError):
-    """The upload cannot be published as asked; nothing was saved. `code` says why: bad_mode or blocked."""
+    """The upload cannot be published as asked; nothing was saved. `code` says why: invalid-mode or upload-blocked."""
+
+    code = "upload-blocked"
 
 
 def publish_draft(draft_id: str, *, drafts: Drafts, catalogue: Catalogue, principal: Principal,
@@ -30,7 +32,7 @@ def publish_draft(draft_id: str, *, drafts: Drafts, catalogue: Catalogue, princi
         raise DraftNotFound(f"There is no draft '{draft_id}'.")
     why = drafts.refusal(principal, draft_id)  # the draft's organisation, and any stored record's
     if why:
-        raise DraftError(why, code="draft_forbidden")
+        raise DraftError(why, code="not-your-organisation")
     result = catalogue.save(draft.record, author=principal.author, route=route)
     if result.action != "rejected":
         drafts.delete(draft_id, publisher=draft.publisher)
@@ -41,9 +43,10 @@ def publish_upload(check: UploadCheck, *, mode: str, principal: Principal, catal
                    route: str) -> list[SaveResult]:
     """Publish a checked upload: every record (mode 'all', refused if any blocks) or those that pass ('valid').
 
-    Raises UploadRefused (code bad_mode or blocked) before anything is saved."""
+    Raises UploadRefused (code invalid-mode or upload-blocked) before anything is saved."""
     if mode not in MODES:
-        raise UploadRefused("mode must be 'all' or 'valid'.", code="bad_mode")
+        raise UploadRefused("mode must be 'all' or 'valid'.", code="invalid-mode")
     if mode == "all" and check.blocked:
-        raise UploadRefused(f"{len(check.blocked)} record(s) block publishing; nothing was saved.", code="blocked")
+        raise UploadRefused(f"{len(check.blocked)} record(s) block publishing; nothing was saved.",
+                            code="upload-blocked")
     return publish(check, mode=mode, principal=principal, catalogue=catalogue, route=route)

@@ -21,6 +21,8 @@ _TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|(?P<bad>-?(?:NaN|Infinity)|-?\d[\d.eE+-
 class InputError(CatalogueError):
     """A file that cannot be read as records; the message names the file and the position."""
 
+    code = "invalid-input"
+
 
 class _Refused(ValueError):
     def __init__(self, token: str, why: str):

@@ -215,7 +215,7 @@ def upload():
         results = publish_upload(check, mode=request.args.get("mode", "all"), principal=user, catalogue=catalogue(),
                                  route="api-upload")
     except UploadRefused as exc:
-        if exc.code == "bad_mode":
+        if exc.code == "invalid-mode":
             return _error(400, "Bad Request", "mode must be 'all' (the default) or 'valid'.")
         return _error(422, "Unprocessable Entity", f"{len(check.blocked)} record(s) block publishing; nothing "
                       "was saved. Fix them, or publish with ?mode=valid.", **check.to_dict())

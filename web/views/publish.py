@@ -94,7 +94,7 @@ def publish_upload(upload_id: str):
         results = publish_upload_workflow(check, mode=mode, principal=current_user(), catalogue=catalogue(),
                                           route="web-upload")
     except UploadRefused as exc:
-        if exc.code == "bad_mode":
+        if exc.code == "invalid-mode":
             abort(400, description="Choose to publish all records or only those that pass.")
         return render_template("publish/upload_report.html", upload_id=upload_id, refused=True, **check.to_dict()), 422
     pending().remove(upload_id)
