@@ -21,6 +21,10 @@ class LinkCheckSettings:
     user_agent: str = f"uk-data-catalogue-audit/{__version__} (link check)"
 
 
+# A link check's `code`, for programs: ok, or why the link does not work.
+OK, BROKEN, TIMEOUT, UNREACHABLE, NOT_HTTP = "ok", "broken", "timeout", "unreachable", "not-http"
+
+
 @dataclass
 class LinkStatus:
     url: str
@@ -28,6 +32,7 @@ class LinkStatus:
     status: int | None
     method: str  # the method that gave the final answer: HEAD or GET
     error: str = ""
+    code: str = OK  # ok; broken (an HTTP error status); timeout; unreachable (no answer); not-http
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -92,20 +97,21 @@ class LinkChecker:
     def check(self, url: str) -> LinkStatus:
         """HEAD first; GET when HEAD fails or is refused (many servers answer HEAD with 403, 404 or 405)."""
         if urlsplit(url).scheme not in ("http", "https"):
-            return LinkStatus(url, False, None, "", "not an http(s) URL")
-        error = ""
+            return LinkStatus(url, False, None, "", "not an http(s) URL", NOT_HTTP)
+        error, code = "", UNREACHABLE
         for method in ("HEAD", "GET"):
             try:
                 status = self._request(method, url)
             except requests.Timeout:
-                error = f"timed out after {self.settings.timeout:g}s"
+                error, code = f"timed out after {self.settings.timeout:g}s", TIMEOUT
                 continue
             except requests.RequestException as exc:
-                error = type(exc).__name__
+                error, code = type(exc).__name__, UNREACHABLE
                 continue
             if status < 400 or method == "GET":
-                return LinkStatus(url, status < 400, status, method, "" if status < 400 else f"HTTP {status}")
-        return LinkStatus(url, False, None, "GET", error)
+                return LinkStatus(url, status < 400, status, method, "" if status < 400 else f"HTTP {status}",
+                                  OK if status < 400 else BROKEN)
+        return LinkStatus(url, False, None, "GET", error, code)
 
     def check_all(self, urls: Iterable[str], progress: Callable[[int], None] | None = None) -> dict[str, LinkStatus]:
         unique = sorted(set(urls))

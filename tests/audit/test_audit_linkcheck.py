@@ -86,8 +86,19 @@ def test_head_then_get_fallback_and_statuses(server):
     assert (redirect.ok, redirect.status) == (True, 200)
     assert not slow.ok and slow.status is None and "timed out" in slow.error
     assert not ftp.ok and ftp.error == "not an http(s) URL"
+    assert [s.code for s in (ok, nohead, missing, redirect, slow, ftp)] == ["ok", "ok", "broken", "ok", "timeout",
+                                                                          "not-http"]
+    assert missing.to_dict()["code"] == "broken"  # the audit's link tables carry the code
     calls = [(m, p) for m, p, _ in server.log if p == "/nohead"]
     assert calls == [("HEAD", "/nohead"), ("GET", "/nohead")]
+
+
+def test_a_host_that_does_not_answer_is_unreachable():
+    with Server(("127.0.0.1", 0), Handler) as srv:
+        port = srv.server_address[1]  # bound, then closed: nothing listens there
+    with LinkChecker(FAST) as checker:
+        status = checker.check(f"http://127.0.0.1:{port}/gone")
+    assert (status.ok, status.status, status.code, status.error) == (False, None, "unreachable", "ConnectionError")
 
 
 def test_concurrency_cap(server):
