@@ -12,12 +12,9 @@ from catalogue.audit.config import AuditConfig
 from catalogue.records.schema import OBLIGATIONS, enum_values
 from catalogue.records.scoring import Score, readiness
 from catalogue.records.validation import Report
+from catalogue.records.values import filled
 
 LEVELS = (*OBLIGATIONS, "all")
-
-
-def filled(value) -> bool:
-    return value not in (None, "", [], {})
 
 
 def values_at(node, parts) -> tuple[list, bool]:

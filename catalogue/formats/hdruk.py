@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from catalogue.formats import normalise as m
 from catalogue.formats.result import Mapped
+from catalogue.records.values import filled
 
 _FREQ = {"static": "never", "irregular": "irregular", "continuous": "continuous", "biennial": "biennial",
          "annual": "annual", "biannual": "semiannual", "quarterly": "quarterly", "bimonthly": "bimonthly",
@@ -233,7 +234,8 @@ def record_count(d: dict, summary: dict) -> int | None:
 
 
 def _empty(v) -> bool:
-    if v in (None, "", [], {}):
+    """Nothing filled, at any depth."""
+    if not filled(v):
         return True
     if isinstance(v, dict):
         return all(_empty(x) for x in v.values())

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from catalogue.records.schema import readiness_config
+from catalogue.records.values import filled
 
 
 @dataclass
@@ -32,10 +33,6 @@ class Score:
                 "components": [asdict(c) | {"gain": c.gain} for c in self.components]}
 
 
-def _filled(value) -> bool:
-    return value not in (None, "", [], {})
-
-
 def _checks(record: dict) -> dict[str, list[tuple[str, bool]]]:
     """Per component: (thing that counts, present?) pairs. The score is the fraction present."""
     variables = [v for v in record.get("variables") or [] if isinstance(v, dict)]
@@ -55,29 +52,29 @@ def _checks(record: dict) -> dict[str, list[tuple[str, bool]]]:
 
     return {
         "variables": [("a data dictionary (variables)", bool(variables))]
-        + share(variables, lambda v: _filled(v.get("description")), "variable descriptions")
-        + share(variables, lambda v: _filled(v.get("dataType")), "variable data types"),
+        + share(variables, lambda v: filled(v.get("description")), "variable descriptions")
+        + share(variables, lambda v: filled(v.get("dataType")), "variable data types"),
         "linkage_keys": [("variables marked with a linkage role", bool(keys))],
-        "linkage_collection": share(keys, lambda v: _filled(v.get("collectionMethod")),
+        "linkage_collection": share(keys, lambda v: filled(v.get("collectionMethod")),
                                     "how each linkage variable was collected"),
-        "coverage": [("coverage start date", _filled(cov.get("temporalStart"))),
-                     ("UK nations covered", _filled(cov.get("nations"))),
-                     ("population described", _filled(cov.get("population"))),
-                     ("approximate record count", _filled(cov.get("recordCount")))],
-        "owner_contact": [("owning organisation", _filled((record.get("owner") or {}).get("organisation"))),
-                          ("IAO role or name", _filled(iao.get("role")) or _filled(iao.get("name"))),
-                          ("IAO email", _filled(iao.get("email"))),
-                          ("support inbox for access questions", _filled(record.get("supportInbox")))],
-        "access": [("access route or trusted research environment", _filled(access.get("routes"))),
-                   ("legal gateway", _filled(access.get("legalGateways"))),
-                   ("application process URL", _filled(access.get("applicationUrl"))),
-                   ("typical lead time", _filled(access.get("leadTime")))],
-        "linkage_history": [("datasets already linked to", _filled(linkage.get("linkedDatasets"))),
-                            ("linkage method documentation", _filled(linkage.get("methodDocumentation"))),
-                            ("linkage quality notes", _filled(linkage.get("qualityNotes")))],
-        "standards": [("data standards followed", _filled(prov.get("standards"))),
+        "coverage": [("coverage start date", filled(cov.get("temporalStart"))),
+                     ("UK nations covered", filled(cov.get("nations"))),
+                     ("population described", filled(cov.get("population"))),
+                     ("approximate record count", filled(cov.get("recordCount")))],
+        "owner_contact": [("owning organisation", filled((record.get("owner") or {}).get("organisation"))),
+                          ("IAO role or name", filled(iao.get("role")) or filled(iao.get("name"))),
+                          ("IAO email", filled(iao.get("email"))),
+                          ("support inbox for access questions", filled(record.get("supportInbox")))],
+        "access": [("access route or trusted research environment", filled(access.get("routes"))),
+                   ("legal gateway", filled(access.get("legalGateways"))),
+                   ("application process URL", filled(access.get("applicationUrl"))),
+                   ("typical lead time", filled(access.get("leadTime")))],
+        "linkage_history": [("datasets already linked to", filled(linkage.get("linkedDatasets"))),
+                            ("linkage method documentation", filled(linkage.get("methodDocumentation"))),
+                            ("linkage quality notes", filled(linkage.get("qualityNotes")))],
+        "standards": [("data standards followed", filled(prov.get("standards"))),
                       ("code lists or standards for coded variables",
-                       any(_filled(v.get("codeList")) for v in variables))],
+                       any(filled(v.get("codeList")) for v in variables))],
     }
 
 

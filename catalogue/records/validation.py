@@ -14,6 +14,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from catalogue.records.schema import dataset_schema
+from catalogue.records.values import filled
 
 ERROR, WARNING = "error", "warning"
 SURROGATE = re.compile("[\ud800-\udfff]")
@@ -161,14 +162,11 @@ def _recommended_warnings(record: dict, schema: dict) -> list[Problem]:
     """One warning per missing recommended field (counted across list items)."""
     issues: list[Problem] = []
 
-    def missing(value) -> bool:
-        return value is None or value == "" or value == [] or value == {}
-
     def walk(obj: dict, node: dict, prefix: str) -> None:
         for name, prop in node.get("properties", {}).items():
             value = obj.get(name)
             path = f"{prefix}.{name}"
-            if prop.get("obligation") == "recommended" and missing(value):
+            if prop.get("obligation") == "recommended" and not filled(value):
                 desc = prop.get("description", "")
                 issues.append(Problem(path, RECOMMENDED_MISSING, f"Recommended field '{name}' is missing."
                                       + (f" {desc}" if desc else ""), WARNING))
@@ -180,7 +178,7 @@ def _recommended_warnings(record: dict, schema: dict) -> list[Problem]:
                 for sub_name, sub in prop["items"].get("properties", {}).items():
                     if sub.get("obligation") != "recommended" or not items:
                         continue
-                    gaps = sum(1 for v in items if missing(v.get(sub_name)))
+                    gaps = sum(1 for v in items if not filled(v.get(sub_name)))
                     if gaps:
                         issues.append(Problem(f"{path}[*].{sub_name}", RECOMMENDED_MISSING,
                                               f"{gaps} of {len(items)} {name} entries have no '{sub_name}'.",
