@@ -19,12 +19,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from catalogue.provenance import HarvestRepository, Source  # noqa: E402
+from catalogue.provenance import Source  # noqa: E402
 from catalogue.records.service import Catalogue  # noqa: E402
 from catalogue.settings import Settings  # noqa: E402
 from harvesters.ckan import SORT  # noqa: E402
 from harvesters.http import HarvestSession, parse_json  # noqa: E402
 from harvesters.runner import harvest  # noqa: E402
+from harvesters.store import HarvestRepository  # noqa: E402
 
 
 def download_only(url: str, rows: int) -> tuple[float, float, int, int]:

@@ -78,7 +78,8 @@ def peak_rss_mb() -> float:
 
 def child(kind: str, url: str, cap: int | None) -> None:
     """Run one harvest and print {status, error, seconds, peak_rss_mb} as JSON."""
-    from catalogue.provenance import HarvestRepository, Source
+    from catalogue.provenance import Source
+    from harvesters.store import HarvestRepository
     from catalogue.records.service import Catalogue
     from catalogue.settings import Settings
     from harvesters.http import HttpConfig

@@ -9,11 +9,12 @@ from pathlib import Path
 
 import click
 
-from catalogue.provenance import HarvestRepository, RunInProgress, Source
+from catalogue.provenance import RunInProgress, Source
 from catalogue.formats.normalise import SLUG_PATTERN
 
 from harvesters.http import MAX_BYTES, MEMORY_FACTOR, HttpConfig
 from harvesters.registry import SOURCE_TYPES
+from harvesters.store import HarvestRepository
 
 EXIT_FAILED, EXIT_PARTIAL = 1, 3
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")

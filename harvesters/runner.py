@@ -23,13 +23,14 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from catalogue.formats import normalise as m
-from catalogue.provenance import COMPLETE, FAILED, PARTIAL, HarvestRepository, ObjectInfo, Run, Source
+from catalogue.provenance import COMPLETE, FAILED, PARTIAL, Run, Source
 from catalogue.records.service import Catalogue
 from catalogue.records.store import PUBLISHED, WITHDRAWN
 
 from harvesters.contract import HarvestError, Harvester, RecordError, RemoteItem, digest, payload_text
 from harvesters.http import HarvestSession, HttpConfig
 from harvesters.registry import make_harvester
+from harvesters.store import HarvestRepository, ObjectInfo
 
 log = logging.getLogger("harvesters.runner")
 CHUNK = 500  # records imported (and outcomes saved) together

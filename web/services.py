@@ -11,7 +11,7 @@ from catalogue.audit.cache import RunCache
 from catalogue.audit.config import AuditConfig
 from catalogue.audit.snapshots import AuditSnapshots
 from catalogue.formats.export import ExportCache
-from catalogue.provenance import HarvestRepository
+from catalogue.provenance import ProvenanceRepository
 from catalogue.publishing.accounts import Accounts
 from catalogue.publishing.drafts import Drafts
 from catalogue.publishing.uploads import PendingUploads
@@ -46,8 +46,8 @@ class Services:
         return PendingUploads(self.catalogue)
 
     @cached_property
-    def harvest(self) -> HarvestRepository:
-        return HarvestRepository(self.catalogue.store)
+    def harvest(self) -> ProvenanceRepository:
+        return ProvenanceRepository(self.catalogue.store)
 
     @cached_property
     def audit_config(self) -> AuditConfig:

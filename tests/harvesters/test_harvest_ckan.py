@@ -4,7 +4,7 @@ from tests.support.fake_servers import Reply, ckan_package, free_port_url, json_
 from tests.support.fake_servers import fake_ckan  # noqa: F401 - fixture
 from tests.support.harvest_helpers import add_source, by_action, run
 
-from catalogue.provenance import HarvestRepository
+from harvesters.store import HarvestRepository
 from catalogue.search import SearchQuery
 from catalogue.records.store import PUBLISHED, WITHDRAWN
 

@@ -102,7 +102,8 @@ def test_the_token_never_reaches_the_terminal(cli, fake_ckan):
 def test_a_second_run_of_the_same_source_is_refused_while_one_is_in_progress(cli, fake_ckan, empty_catalogue):
     from datetime import timedelta
 
-    from catalogue.provenance import FAILED, HarvestRepository, RunInProgress
+    from catalogue.provenance import FAILED, RunInProgress
+    from harvesters.store import HarvestRepository
 
     fake = fake_ckan([ckan_package(0)])
     cli("sources", "add", "portal", "--type", "ckan", "--url", fake.url)

@@ -13,7 +13,8 @@ from sqlalchemy import text
 from test_harvest_transforms import HDRUK_40
 
 from catalogue.cli import main
-from catalogue.provenance import FAILED, RUNNING, HarvestRepository, RunOwner, this_process
+from catalogue.provenance import FAILED, RUNNING
+from harvesters.store import HarvestRepository, RunOwner, this_process
 from tests.support import paths
 
 pytestmark = pytest.mark.postgres

@@ -4,7 +4,7 @@ from tests.support.fake_servers import ckan_package
 from tests.support.fake_servers import fake_ckan  # noqa: F401 - fixture
 from tests.support.harvest_helpers import add_source, by_action, run
 
-from catalogue.provenance import HarvestRepository
+from harvesters.store import HarvestRepository
 from catalogue.search import SearchQuery
 
 pytestmark = pytest.mark.postgres

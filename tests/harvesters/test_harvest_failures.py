@@ -7,7 +7,7 @@ from tests.support.fake_servers import Reply, json_reply
 from tests.support.fake_servers import fake_server  # noqa: F401 - fixture
 
 from catalogue.cli import main
-from catalogue.provenance import HarvestRepository
+from harvesters.store import HarvestRepository
 
 pytestmark = pytest.mark.postgres
 DEEP = b'{"items": [], "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"

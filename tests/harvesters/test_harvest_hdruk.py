@@ -9,7 +9,7 @@ from tests.support.fake_servers import fake_server  # noqa: F401 - fixture
 from tests.support.harvest_helpers import FAST, add_source, by_action, run
 from test_harvest_transforms import HDRUK_21, HDRUK_40, _example
 
-from catalogue.provenance import HarvestRepository
+from harvesters.store import HarvestRepository
 
 pytestmark = pytest.mark.postgres
 TOKEN = "tok-3f9a8c2e-very-secret-value"

@@ -1,9 +1,10 @@
 """Shared helpers for the harvest tests: fast HTTP limits and a one-call harvest."""
 from __future__ import annotations
 
-from catalogue.provenance import HarvestRepository, Source
+from catalogue.provenance import Source
 from harvesters.http import HttpConfig
 from harvesters.runner import RunResult, harvest
+from harvesters.store import HarvestRepository
 
 # Short limits so fault tests finish quickly; retries and backoff still happen.
 FAST = HttpConfig(connect_timeout=1.0, read_timeout=0.5, total_timeout=2.0, retries=2, backoff=0.01, max_wait=0.05,
