@@ -5,7 +5,6 @@ from catalogue.errors import CatalogueError
 
 import hashlib
 import hmac
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,10 +13,13 @@ from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, delete, f
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from catalogue.formats.normalise import EMAIL
 from catalogue.records.clock import as_utc, utc_now
 from catalogue.records.store import Base, Store
 
 ROLES = ("publisher", "steward", "admin")
+WRITERS = ("publisher", "admin")  # write records: publishers their own organisation's, admins any
+STEWARDS = ("steward", "admin")  # see every organisation's drafts, audits and harvests
 MIN_PASSWORD = 10
 # Sign-in throttling, over a sliding window (see the README): failures for one address from one client,
 # failures from one client for any address, and failures for one address from all clients. Past the last
@@ -27,7 +29,6 @@ MAX_FAILURES = 5  # per (address, client)
 MAX_CLIENT_FAILURES = 20  # per client, any address
 MAX_ADDRESS_FAILURES = 50  # per address, all clients
 SESSION_LIFETIME = timedelta(hours=12)
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class AccountError(CatalogueError, ValueError):
@@ -94,7 +95,7 @@ class Principal:
         return self.role == "admin" or (self.role == "publisher" and self.publisher == publisher)
 
     def can_see_drafts(self, publisher: str) -> bool:
-        return self.role in ("steward", "admin") or self.publisher == publisher
+        return self.role in STEWARDS or self.publisher == publisher
 
 
 

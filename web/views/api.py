@@ -5,6 +5,7 @@ import copy
 
 from flask import Blueprint, abort, current_app, jsonify, request, url_for
 
+from catalogue.publishing.accounts import WRITERS
 from catalogue.publishing.drafts import DraftError, Drafts
 from catalogue.records.files import InputError, decode, loads, parse_records
 from catalogue.publishing.uploads import UploadError, check_records, parse_upload
@@ -18,7 +19,6 @@ from web.errors import error_body
 from web.services import services
 
 bp = Blueprint("api", __name__, url_prefix="/api")
-WRITERS = ("publisher", "admin")
 
 
 def drafts() -> Drafts:

@@ -13,6 +13,7 @@ from catalogue.audit.cache import RunCache
 from catalogue.audit.config import AuditConfig
 from catalogue.audit.snapshots import AuditSnapshots
 from catalogue.audit.summary import METRIC_LABELS, METRIC_PHRASES, METRICS, AuditRun
+from catalogue.publishing.accounts import STEWARDS
 from catalogue.records.clock import utc_now
 from catalogue.audit.tables import (Table, hdruk_mapping_table, mqa_points_table, records_table, run_tables,
                                     snapshots_table, to_csv, trend_table)
@@ -22,7 +23,6 @@ from web.common import catalogue, not_found, respond, wants_json
 from web.services import services
 
 bp = Blueprint("audit", __name__)
-STEWARDS = ("steward", "admin")
 FORMATS = ("csv", "json")
 TREND_METRICS = ("weighted_completeness", "readiness", "quality", "mqa")
 WORST_IN_DETAIL = 20  # records whose fixes are listed on the drill-down page (all are in the report)

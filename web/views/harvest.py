@@ -6,13 +6,13 @@ import re
 from flask import Blueprint, request, url_for
 
 from catalogue.provenance import ACTIONS
+from catalogue.publishing.accounts import STEWARDS
 
 from web.auth import role_required
 from web.common import not_found, respond, split_ext
 from web.services import services
 
 bp = Blueprint("harvest", __name__)
-STEWARDS = ("steward", "admin")
 PAGE_SIZE = 200
 RUN_ID = re.compile(r"[0-9]{1,12}")  # ASCII digits only: str.isdigit() also accepts '²'
 MAX_RUN_ID = 2**31 - 1  # an integer column in PostgreSQL; larger ids cannot exist

@@ -7,6 +7,7 @@ from flask import Blueprint, Response, abort, current_app, redirect, render_temp
 
 from catalogue.records.files import InputError
 from catalogue.records.schema import dataset_schema
+from catalogue.publishing.accounts import ROLES, WRITERS
 from catalogue.publishing.uploads import PendingUploads, UploadError, check_records, parse_upload
 from catalogue.publishing.workflow import UploadRefused
 from catalogue.publishing.workflow import publish_draft as publish_draft_workflow
@@ -18,7 +19,6 @@ from web.common import catalogue, respond, wants_json
 from web.services import services
 
 bp = Blueprint("publish", __name__)
-WRITERS = ("publisher", "admin")
 
 
 def pending() -> PendingUploads:
@@ -30,7 +30,7 @@ def pending() -> PendingUploads:
 def how_to():
     user = current_user()
     drafts = []
-    if user and user.role in ("publisher", "admin", "steward"):
+    if user and user.role in ROLES:
         drafts = [d.to_dict() for d in services().drafts.list(None if user.role != "publisher" else user.publisher)]
     data = {"base_url": current_app.config["SETTINGS"].base_url, "drafts": drafts,
             "max_upload_mb": current_app.config["SETTINGS"].max_upload_mb,
@@ -128,7 +128,7 @@ def publish_draft(draft_id: str):
 
 
 @bp.route("/publish/drafts/<draft_id>")
-@role_required("publisher", "admin", "steward")
+@role_required(*ROLES)
 def view_draft(draft_id: str):
     as_json = wants_json()
     draft_id = draft_id.removesuffix(".json") if as_json else draft_id
