@@ -13,10 +13,9 @@ from catalogue.audit.record import r1
 from catalogue.audit.config import AuditConfig
 from catalogue.audit.service import audit_catalogue, count_records
 from catalogue.audit.summary import METRIC_PHRASES, METRICS
-from catalogue.audit.tables import Table, run_tables, to_csv, to_text
+from catalogue.audit.tables import TABLE_NAMES, Table, run_tables, to_csv, to_text
 from catalogue.audit.linkcheck import LinkCheckSettings
 
-TABLES = ["summary", "publishers", "records", "fields", "gaps", "fixes", "heatmap", "medallions"]
 # The columns a terminal can show; CSV and JSON have them all.
 TEXT_COLUMNS = {"publishers": ["name", "records", "weighted_completeness", "mandatory", "recommended", "readiness",
                                "quality", "mqa", "errors"],
@@ -36,7 +35,7 @@ def _narrow(table: Table) -> Table:
 @click.command("audit")
 @click.option("--publisher", help="Audit one publisher (its id, e.g. department-for-education).")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
-@click.option("--table", "table_name", type=click.Choice(TABLES),
+@click.option("--table", "table_name", type=click.Choice(TABLE_NAMES),
               help="Which table to print (table and csv formats). Default: publishers, or records with --publisher.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
 @click.option("--snapshot", is_flag=True, help="Store the run as a dated snapshot for trends.")
