@@ -2,7 +2,7 @@
 
 Each dataset's payload is the part of the graph reachable from it (its distributions, contacts, publisher, periods...),
 canonicalised as sorted N-Triples, so the same description always gives the same payload. The transform re-reads
-that payload with our DCAT profile's graph -> record direction (catalogue.formats.dcat.graph_to_records).
+that payload with catalogue.formats.dcat.dataset (our DCAT profile's graph -> record direction).
 """
 from __future__ import annotations
 
@@ -13,30 +13,22 @@ from typing import Iterator
 from urllib.parse import urljoin, urlsplit
 from urllib.request import url2pathname
 
-from rdflib import RDF, BNode, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCTERMS, OWL, PROV, RDFS
+from rdflib import RDF, BNode, Graph, Namespace, URIRef
+from rdflib.namespace import DCTERMS
 
-from catalogue.formats.dcat import CAT, CDDO, DCAT, DCATAP, graph_to_records
+from catalogue.formats.dcat import DCAT
+from catalogue.formats.dcat.dataset import TRANSFORM_VERSION, from_ntriples
 from catalogue.formats.rdf_io import RDFError, parse_rdf
 from catalogue.formats.result import Mapped
 from catalogue.provenance import Source
 
-from harvesters.contract import HarvestError, Listing, RecordError, RemoteItem, auth_headers
+from harvesters.contract import HarvestError, Listing, RemoteItem, auth_headers
 from harvesters.http import HarvestHTTPError, HarvestSession
 
-TRANSFORM_VERSION = "dcat-1"
 HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
-CSVW_TABLE = URIRef("http://www.w3.org/ns/csvw#tableSchema")
 ACCEPT = ("text/turtle, application/rdf+xml;q=0.9, application/ld+json;q=0.9, application/n-triples;q=0.8, "
           "*/*;q=0.1")
 MAX_PAGES = 10_000
-_KNOWN = {RDF.type, RDFS.comment, OWL.versionInfo, PROV.qualifiedAttribution, CDDO.securityClassification, CSVW_TABLE,
-          DCATAP.applicableLegislation} | {DCTERMS[t] for t in (
-              "identifier", "title", "alternative", "description", "abstract", "publisher", "creator", "accessRights",
-              "license", "issued", "modified", "created", "accrualPeriodicity", "relation", "temporal", "spatial",
-              "conformsTo", "provenance")} | {DCAT[t] for t in (
-                  "contactPoint", "keyword", "theme", "landingPage", "distribution", "version")}
-_MULTILINGUAL = (DCTERMS.title, DCTERMS.description, DCAT.keyword)
 
 
 class DcatHarvester:
@@ -115,7 +107,7 @@ class DcatHarvester:
         return item.payload
 
     def transform(self, payload: object, item: RemoteItem) -> Mapped:
-        return transform_dcat(payload)
+        return from_ntriples(payload)
 
 
 def dataset_payload(graph: Graph, ds) -> str:
@@ -176,27 +168,3 @@ def _closure(graph: Graph, start, sub: Graph, stop: set) -> None:
             sub.add((node, p, o))
             if isinstance(o, (BNode, URIRef)) and o not in seen and o not in stop and p != RDF.type:
                 stack.append(o)
-
-
-def transform_dcat(payload) -> Mapped:
-    """One dataset's N-Triples -> our record, through the DCAT profile's graph -> record direction."""
-    if not isinstance(payload, str):
-        raise RecordError("DCAT payload must be N-Triples text")
-    try:
-        graph = parse_rdf(payload.encode("utf-8"), fmt="nt", source="payload")
-    except RDFError as exc:
-        raise RecordError(str(exc)) from None
-    datasets = list(graph.subjects(RDF.type, DCAT.Dataset))
-    records = graph_to_records(graph)
-    if len(datasets) != 1 or len(records) != 1:
-        raise RecordError(f"expected one dcat:Dataset in the payload, found {len(datasets)}")
-    ds = datasets[0]
-    unmapped = sorted({graph.namespace_manager.normalizeUri(p) for p in graph.predicates(ds, None)
-                       if p not in _KNOWN and not str(p).startswith(str(CAT))})
-    for p in _MULTILINGUAL:
-        langs = sorted({o.language for o in graph.objects(ds, p) if isinstance(o, Literal) and o.language})
-        if len(langs) > 1:
-            unmapped.append(f"{graph.namespace_manager.normalizeUri(p)} in {', '.join(langs)} "
-                            "(English kept; the others are in the raw payload)")
-    explicit = any(isinstance(o, Literal) for o in graph.objects(ds, DCTERMS.identifier))
-    return Mapped(records[0], unmapped=unmapped, explicit_identifier=explicit)

@@ -9,22 +9,12 @@ from __future__ import annotations
 from typing import Iterator
 from urllib.parse import quote, urljoin
 
-from catalogue.formats.hdruk import from_hdruk, unwrap
+from catalogue.formats.hdruk import TRANSFORM_VERSION, from_payload
 from catalogue.formats.result import Mapped
 from catalogue.provenance import Source
 
 from harvesters.contract import HarvestError, Listing, RecordError, RemoteItem, auth_headers
 from harvesters.http import HarvestHTTPError, HarvestSession, parse_json
-
-TRANSFORM_VERSION = "hdruk-1"
-
-
-def transform_hdruk(payload, remote_id: str) -> Mapped:
-    """One HDR UK dataset (any schema version, possibly wrapped) -> our record. Raises RecordError for non-datasets."""
-    d = unwrap(payload)
-    if not isinstance(d, dict) or not isinstance(d.get("summary"), dict):
-        raise RecordError("not an HDR UK dataset (no 'summary' object)")
-    return from_hdruk(d, remote_id=remote_id)
 
 
 class HdrukHarvester:
@@ -86,4 +76,4 @@ class HdrukHarvester:
             raise RecordError(str(exc), code="fetch-failed") from None
 
     def transform(self, payload: object, item: RemoteItem) -> Mapped:
-        return transform_hdruk(payload, item.remote_id)
+        return from_payload(payload, item.remote_id)

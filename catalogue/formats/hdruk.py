@@ -11,9 +11,10 @@ parts that need more than a lookup (structural metadata, linkage, related resour
 from __future__ import annotations
 
 from catalogue.formats import normalise as m
-from catalogue.formats.result import Mapped
+from catalogue.formats.result import Mapped, RecordError
 from catalogue.records.values import filled
 
+TRANSFORM_VERSION = "hdruk-1"  # bump when the mapping changes, so harvests map unchanged payloads again
 _FREQ = {"static": "never", "irregular": "irregular", "continuous": "continuous", "biennial": "biennial",
          "annual": "annual", "biannual": "semiannual", "quarterly": "quarterly", "bimonthly": "bimonthly",
          "monthly": "monthly", "biweekly": "biweekly", "weekly": "weekly", "twice a week": "semiweekly",
@@ -72,6 +73,15 @@ def schema_version(d: dict) -> str:
             isinstance(types, list) and any(isinstance(t, str) for t in types)):
         return "3.0.x"
     return "3.0.x or 4.0.x"
+
+
+def from_payload(payload, remote_id: str) -> Mapped:
+    """A harvested HDR UK dataset (any schema version, possibly wrapped), without upload defaults. Raises RecordError
+    for a payload that is not a dataset at all."""
+    d = unwrap(payload)
+    if not isinstance(d, dict) or not isinstance(d.get("summary"), dict):
+        raise RecordError("not an HDR UK dataset (no 'summary' object)")
+    return from_hdruk(d, remote_id=remote_id)
 
 
 def from_hdruk(doc, *, remote_id: str | None = None, publisher: str | None = None,

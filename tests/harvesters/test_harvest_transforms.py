@@ -1,19 +1,19 @@
-"""The harvesters' pure transforms, as tables of inputs and expected records: DCAT (2 and 3) and HDR UK 2.1 / 3.0 / 4.0.
+"""Harvested payloads through the pure mappings, as tables of inputs and expected records: DCAT (2 and 3), as the
+DCAT harvester cuts a feed into per-dataset payloads, and HDR UK 2.1 / 3.0 / 4.0.
 
 The CKAN mapping's tables are in tests/formats/test_ckan.py."""
 import copy
 import json
-from pathlib import Path
 
 import pytest
 from rdflib import RDF
 
 from catalogue.formats.dcat import DCAT
-from catalogue.formats.hdruk import schema_version
+from catalogue.formats.dcat.dataset import from_ntriples
+from catalogue.formats.hdruk import from_payload, schema_version
 from catalogue.formats.rdf_io import parse_rdf
 from catalogue.formats.result import RecordError
-from harvesters.dcat import dataset_payload, transform_dcat
-from harvesters.hdruk import transform_hdruk
+from harvesters.dcat import dataset_payload
 from tests.support import paths
 
 HDRUK_EXAMPLE = paths.REFERENCE / "hdruk-3.0.0-example.json"  # unchanged copy
@@ -78,7 +78,7 @@ def test_dcat_dataset_payload_transforms_to_the_expected_record(iri):
     graph = parse_rdf(DCAT_FEED, fmt="ttl")
     from rdflib import URIRef
     payload = dataset_payload(graph, URIRef(iri))
-    assert transform_dcat(payload).record == DCAT_EXPECTED[iri]
+    assert from_ntriples(payload).record == DCAT_EXPECTED[iri]
 
 
 def test_dcat_payload_is_canonical_and_reports_what_it_cannot_map():
@@ -88,12 +88,12 @@ def test_dcat_payload_is_canonical_and_reports_what_it_cannot_map():
     rivers = URIRef("https://ex.org/ds/rivers")
     assert dataset_payload(a, rivers) == dataset_payload(b, rivers)
     assert "<https://ex.org/ds/lakes>" not in dataset_payload(a, rivers)  # other datasets stay out
-    t = transform_dcat(dataset_payload(a, rivers))
+    t = from_ntriples(dataset_payload(a, rivers))
     assert any("unknownProperty" in u for u in t.unmapped)
     assert any(u.startswith("dcterms:title in cy, en") for u in t.unmapped)  # multilingual: English kept
     assert "Afonydd" in dataset_payload(a, rivers)  # ...and the Welsh is kept in the raw payload
     assert t.explicit_identifier
-    assert not transform_dcat(dataset_payload(a, URIRef("https://ex.org/ds/seas"))).explicit_identifier
+    assert not from_ntriples(dataset_payload(a, URIRef("https://ex.org/ds/seas"))).explicit_identifier
 
 
 def test_dcat_all_datasets_found():
@@ -104,7 +104,7 @@ def test_dcat_all_datasets_found():
 @pytest.mark.parametrize("payload", [42, "not n-triples <<<", ""])
 def test_dcat_bad_payloads_are_record_errors(payload):
     with pytest.raises(RecordError):
-        transform_dcat(payload)
+        from_ntriples(payload)
 
 
 # ---------------------------------------------------------------- HDR UK
@@ -114,7 +114,7 @@ def _example() -> dict:
 
 
 def test_hdruk_3_0_reference_example():
-    t = transform_hdruk(_example(), "9a1f5c1e-0000-4000-8000-000000000001")
+    t = from_payload(_example(), "9a1f5c1e-0000-4000-8000-000000000001")
     r = t.record
     assert t.schema_version == "3.0.x"
     assert r["identifier"] == "9a1f5c1e-0000-4000-8000-000000000001"
@@ -210,14 +210,14 @@ HDRUK_TABLE = [
 
 @pytest.mark.parametrize("payload, version, expected", HDRUK_TABLE, ids=["2.1", "4.0"])
 def test_hdruk_versions_map_to_the_expected_fields(payload, version, expected):
-    t = transform_hdruk(copy.deepcopy(payload), expected["identifier"])
+    t = from_payload(copy.deepcopy(payload), expected["identifier"])
     assert t.schema_version == version
     for key, value in expected.items():
         assert t.record[key] == value, key
 
 
 def test_hdruk_unmapped_parts_are_reported():
-    t = transform_hdruk(copy.deepcopy(HDRUK_40), "x")
+    t = from_payload(copy.deepcopy(HDRUK_40), "x")
     assert "provenance.temporal.timeLag" in t.unmapped
     assert "accessibility.formatAndStandards.format" in t.unmapped
     assert "summary.dataCustodian" not in t.unmapped
@@ -235,7 +235,7 @@ def test_hdruk_schema_version_detection(doc, version):
 
 
 def test_hdruk_wrapped_payload_and_non_datasets():
-    assert transform_hdruk({"data": _example()}, "p1").record["title"].startswith("North West London")
+    assert from_payload({"data": _example()}, "p1").record["title"].startswith("North West London")
     for bad in ({}, [], {"summary": "text"}, None):
         with pytest.raises(RecordError):
-            transform_hdruk(bad, "p1")
+            from_payload(bad, "p1")
