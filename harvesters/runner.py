@@ -35,6 +35,14 @@ from harvesters.store import HarvestRepository, ObjectInfo
 log = logging.getLogger("harvesters.runner")
 CHUNK = 500  # records imported (and outcomes saved) together
 MAIN_ACTIONS = ("created", "updated", "unchanged", "withdrawn", "failed")
+# An outcome's `code` says, for programs, why a record failed or was not stored ("" when it was stored or withdrawn).
+FETCH_FAILED = "fetch-failed"  # the record could not be fetched from the source
+TRANSFORM_FAILED = "transform-failed"  # its payload could not be turned into a record
+NOT_YOUR_ORGANISATION = "not-your-organisation"  # its publisher is not one this source may write for
+REJECTED = "rejected"  # the store refused it (text or numbers no store can hold, values of the wrong type)
+DUPLICATE = "duplicate"  # another record here already describes the dataset
+PRIVATE, DELETED = "private-at-source", "deleted-at-source"  # skipped: not public at the source
+NOT_WITHDRAWN = "not-withdrawn"  # gone from the source, but the run was not complete, so it stays
 Progress = Callable[[str, dict], None]
 
 
@@ -97,8 +105,9 @@ class _State:
             if status == PUBLISHED and self.owners.get(ident) != self.source.name:
                 self.titles.setdefault((pub, norm_title(title)), ident)
 
-    def outcome(self, item_id: str, action: str, dataset_id: str = "", reason: str = "", **details) -> None:
-        self.outcomes.append({"remote_id": item_id, "dataset_id": dataset_id, "action": action,
+    def outcome(self, item_id: str, action: str, dataset_id: str = "", reason: str = "", code: str = "",
+                **details) -> None:
+        self.outcomes.append({"remote_id": item_id, "dataset_id": dataset_id, "action": action, "code": code,
                               "reason": self.redact(reason), "details": details})
         if action == "failed":
             self.record_failures += 1
@@ -148,7 +157,8 @@ def harvest(catalogue: Catalogue, repo: HarvestRepository, source: Source, *, fu
             _withdraw_gone(st, listing)
         if status != COMPLETE:
             for remote_id, why in st.absent.items():
-                st.outcome(remote_id, "skipped", "", f"{why}; not withdrawn because the run did not complete")
+                st.outcome(remote_id, "skipped", "", f"{why}; not withdrawn because the run did not complete",
+                           NOT_WITHDRAWN)
     except HarvestError as exc:
         status, error = FAILED, st.redact(str(exc))
     except Exception as exc:  # a bug or an unexpected library error: record the run as failed, then re-raise
@@ -217,20 +227,22 @@ def _absent(st: _State, item: RemoteItem) -> None:
     if obj and obj.dataset_id and st.keys.get(obj.dataset_id, (0, 0, WITHDRAWN))[2] == PUBLISHED:
         st.absent[item.remote_id] = why
     else:
-        st.outcome(item.remote_id, "skipped", "", why)
+        st.outcome(item.remote_id, "skipped", "", why, PRIVATE if item.private else DELETED)
 
 
 def _prepare(st: _State, item: RemoteItem) -> tuple | None:
     """Fetch and transform one item, fill what the store needs, detect duplicates. None if handled here."""
+    stage = FETCH_FAILED  # the code of a failure, by the stage it happened in
     try:
         payload = st.harvester.fetch(item)
         text = payload_text(payload, item.payload_format)
+        stage = TRANSFORM_FAILED
         t = st.harvester.transform(payload, item)
     except RecordError as exc:
-        st.outcome(item.remote_id, "failed", "", str(exc))
+        st.outcome(item.remote_id, "failed", "", str(exc), stage)
         return None
     except Exception as exc:  # noqa: BLE001 - one bad record must not stop the run
-        st.outcome(item.remote_id, "failed", "", f"could not transform: {type(exc).__name__}: {exc}")
+        st.outcome(item.remote_id, "failed", "", f"could not transform: {type(exc).__name__}: {exc}", stage)
         return None
     record, notes = dict(t.record), list(t.notes)
     obj = st.objects.get(item.remote_id)
@@ -249,7 +261,7 @@ def _prepare(st: _State, item: RemoteItem) -> tuple | None:
         st.repo.save_links(st.source.name, st.run_id, [{"remote_id": item.remote_id, "duplicate_of": kept,
                                                          "rule": rule}])
         st.outcome(item.remote_id, "duplicate", kept, f"{rule} as {kept}, which is already in the catalogue",
-                   duplicate_of=kept, rule=rule)
+                   DUPLICATE, duplicate_of=kept, rule=rule)
         return None
     st.claimed[record["identifier"]] = item.remote_id
     return item, record, t, notes, obj_row
@@ -279,7 +291,8 @@ def _fill(st: _State, item: RemoteItem, record: dict, notes: list[str], obj: Obj
     if allowed and pub not in allowed:
         if len(allowed) > 1:
             st.outcome(item.remote_id, "failed", record["identifier"],
-                       f"publisher {pub or '(none)'} is not one this source may write for ({', '.join(allowed)})")
+                       f"publisher {pub or '(none)'} is not one this source may write for ({', '.join(allowed)})",
+                       NOT_YOUR_ORGANISATION)
             return False
         if pub:
             notes.append(f"publisher {pub} replaced by the source's publisher {allowed[0]}")
@@ -328,7 +341,8 @@ def _store(st: _State, pending: list[tuple]) -> None:
             refused.append(item.remote_id)
             first = res.report.errors[0] if res.report.errors else None
             st.outcome(item.remote_id, "failed", rec["identifier"],
-                       f"rejected by the store: {first.path}: {first.message}" if first else "rejected by the store")
+                       f"rejected by the store: {first.path}: {first.message}" if first else "rejected by the store",
+                       REJECTED)
             continue
         report, changed = res.report, res.action != "unchanged"
         reason = ("stored, flagged incomplete" if not report.valid else "stored") if changed else "no change"

@@ -168,6 +168,7 @@ def test_a_dataset_reported_deleted_is_withdrawn_only_if_the_run_completes(empty
     assert partial.run.status == "partial"
     skipped = by_action(partial)["skipped"]
     assert skipped[0]["reason"] == "deleted at the source; not withdrawn because the run did not complete"
+    assert skipped[0]["code"] == "not-withdrawn"
     assert cat.store.get("ds-0001").status == PUBLISHED
     results.remove(broken)
     complete = run(cat, "portal", full=True)
@@ -251,6 +252,8 @@ def test_one_bad_record_among_good_ones(empty_catalogue, fake_ckan):
     assert result.run.status == "partial" and "1 record(s) failed" in result.run.error
     failed = by_action(result)["failed"]
     assert len(failed) == 1 and "could not transform: TypeError" in failed[0]["reason"]
+    assert failed[0]["code"] == "transform-failed"
+    assert {o["code"] for o in by_action(result)["created"]} == {""}  # stored: nothing to report
     assert result.run.totals["created"] == 5
 
 
@@ -281,6 +284,7 @@ def test_publisher_not_allowed_for_the_source_fails_that_record(empty_catalogue,
     add_source(empty_catalogue, "portal", "ckan", fake.url, publishers=["department-for-education", "ons"])
     result = run(empty_catalogue, "portal")
     assert "not one this source may write for" in by_action(result)["failed"][0]["reason"]
+    assert by_action(result)["failed"][0]["code"] == "not-your-organisation"
     assert empty_catalogue.store.get("ds-0000") is None
 
 

@@ -22,6 +22,7 @@ def test_same_identifier_from_another_source_is_linked_not_stored(empty_catalogu
     dup = by_action(result)["duplicate"]
     assert [(o["remote_id"], o["dataset_id"]) for o in dup] == [("mirror-1", "ds-0001")]
     assert dup[0]["details"] == {"duplicate_of": "ds-0001", "rule": "same identifier"}
+    assert dup[0]["code"] == "duplicate"
     assert cat.store.get("ds-0001").title == "Dataset 0001 about rivers"  # the first copy is kept, untouched
     assert HarvestRepository(cat.store).links("b") == [
         {"source": "b", "remote_id": "mirror-1", "duplicate_of": "ds-0001", "rule": "same identifier",

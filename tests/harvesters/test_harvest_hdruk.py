@@ -118,6 +118,7 @@ def test_faulty_items_fail_alone(empty_catalogue, fake_server):
     reasons = {o["remote_id"]: o["reason"] for o in acts["failed"]}
     assert "invalid JSON" in reasons["pid-21"]
     assert "larger than the" in reasons["pid-40"]
+    assert {o["remote_id"]: o["code"] for o in acts["failed"]} == {"pid-21": "fetch-failed", "pid-40": "fetch-failed"}
     assert [o["dataset_id"] for o in acts["created"]] == ["pid-30"]
 
 

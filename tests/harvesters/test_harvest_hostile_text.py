@@ -20,6 +20,7 @@ def test_unstorable_text_in_a_harvested_record_fails_that_record_only(empty_cata
     assert sorted(o["dataset_id"] for o in acts["created"]) == ["ds-0000", "ds-0002"]
     [failed] = acts["failed"]
     assert failed["reason"].startswith("rejected by the store: $.description: The text contains")
+    assert failed["code"] == "rejected"
     assert cat.store.get("ds-0001") is None
     again = run(cat, "portal")  # the stored raw payload and its digest survive a second run
     assert set(by_action(again)) <= {"unchanged", "failed"}

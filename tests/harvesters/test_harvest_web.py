@@ -60,6 +60,7 @@ def test_run_page_shows_outcomes_and_filters(harvested, login):
     assert "could not transform: TypeError" in html and "$.securityClassification" in html
     data = client.get(f"/harvest/runs/{result.run.id}.json?action=failed").get_json()
     assert data["outcome_total"] == 1 and data["outcomes"][0]["action"] == "failed"
+    assert data["outcomes"][0]["code"] == "transform-failed"  # stored with the outcome, shown in the twin
     assert data["run"]["status"] == "partial" and "1 record(s) failed" in data["run"]["error"]
     full = client.get(f"/harvest/runs/{result.run.id}.json").get_json()
     assert full["outcome_total"] == 4 and {o["action"] for o in full["outcomes"]} == {"created", "failed"}
