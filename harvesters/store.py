@@ -18,7 +18,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from catalogue.provenance import (COMPLETE, FAILED, RUNNING, OutcomeRow, ProvenanceRepository, Run, RunInProgress,
                                   RunRow, Source, SourceRow, run_from_row)
 from catalogue.records.clock import as_utc, utc_now
-from catalogue.records.store import Base, DatasetRow, Store
+from catalogue.records.store import Base, Store
 
 
 class ObjectRow(Base):
@@ -257,6 +257,4 @@ class HarvestRepository(ProvenanceRepository):
     # what is already in the catalogue, for duplicate detection
     def dataset_keys(self) -> list[tuple[str, str, str, str, int]]:
         """(id, publisher, title, status, revision) of every dataset, without record bodies."""
-        with Session(self.engine) as s:
-            q = select(DatasetRow.id, DatasetRow.publisher, DatasetRow.title, DatasetRow.status, DatasetRow.revision)
-            return [tuple(r) for r in s.execute(q)]
+        return self.store.dataset_keys()

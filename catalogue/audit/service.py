@@ -4,14 +4,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Callable
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from catalogue.audit.record import stored_report
 from catalogue.audit.config import AuditConfig
 from catalogue.audit.summary import AuditRun, run_audit
 from catalogue.audit.linkcheck import LinkChecker, LinkCheckSettings, distribution_urls
-from catalogue.records.store import PUBLISHED, DatasetRow, Store
+from catalogue.records.store import Store
 
 
 def audit_catalogue(store: Store, as_of: date, *, publisher: str | None = None, cfg: AuditConfig | None = None,
@@ -23,7 +20,7 @@ def audit_catalogue(store: Store, as_of: date, *, publisher: str | None = None, 
     shows them); with `revalidate`, every record is checked again against the current schema."""
     cfg = cfg or AuditConfig.load()
     seq = store.max_seq()
-    rows = _published(store, publisher)
+    rows = store.published_records(publisher)
     records = [record for record, _ in rows]
     reports = None if revalidate else [stored_report(report) for _, report in rows]
     checked = None
@@ -33,15 +30,6 @@ def audit_catalogue(store: Store, as_of: date, *, publisher: str | None = None, 
     names = {p["id"]: p["name"] for p in store.publishers()}
     return run_audit(records, cfg, as_of, publishers=names, scope=publisher or "", links=checked, data_seq=seq,
                      progress=progress, reports=reports)
-
-
-def _published(store: Store, publisher: str | None) -> list[tuple[dict, dict]]:
-    """(record, stored report) of published datasets, by id. Read-only, so without Store.datasets()' deep copies."""
-    q = select(DatasetRow.record, DatasetRow.report).where(DatasetRow.status == PUBLISHED).order_by(DatasetRow.id)
-    if publisher:
-        q = q.where(DatasetRow.publisher == publisher)
-    with Session(store.engine) as s:
-        return [(record, report) for record, report in s.execute(q)]
 
 
 def count_records(store: Store, publisher: str | None = None) -> int:

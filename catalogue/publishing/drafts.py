@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from catalogue.publishing.accounts import Principal
 from catalogue.records.clock import as_utc, utc_now
-from catalogue.records.store import Base, DatasetRow, Store
+from catalogue.records.store import Base, Store
 from catalogue.records.validation import validate
 
 
@@ -75,7 +75,7 @@ class Drafts:
 
     @staticmethod
     def _holders(s: Session, ident: str) -> list[str]:
-        stored = s.scalar(select(DatasetRow.publisher).where(DatasetRow.id == ident))
+        stored = Store.publisher_of(s, ident)
         draft = s.scalar(select(DraftRow.publisher).where(DraftRow.id == ident))
         return [p for p in (stored, draft) if p]
 

@@ -160,6 +160,26 @@ class Store:
                 q = q.where(DatasetRow.id.in_(ids))
             return [Dataset.from_row(r) for r in s.scalars(q)]
 
+    def published_records(self, publisher: str | None = None) -> list[tuple[dict, dict]]:
+        """(record, stored report) of published datasets, by id. Read-only: shared, not deep-copied like datasets()."""
+        q = select(DatasetRow.record, DatasetRow.report).where(DatasetRow.status == PUBLISHED).order_by(DatasetRow.id)
+        if publisher:
+            q = q.where(DatasetRow.publisher == publisher)
+        with Session(self.engine) as s:
+            return [(record, report) for record, report in s.execute(q)]
+
+    def dataset_keys(self) -> list[tuple[str, str, str, str, int]]:
+        """(id, publisher, title, status, revision) of every dataset, without record bodies."""
+        with Session(self.engine) as s:
+            q = select(DatasetRow.id, DatasetRow.publisher, DatasetRow.title, DatasetRow.status, DatasetRow.revision)
+            return [tuple(r) for r in s.execute(q)]
+
+    @staticmethod
+    def publisher_of(s: Session, dataset_id: str) -> str | None:
+        """The publisher of a stored dataset (any status), read in the caller's session so a check and a write
+        can share one transaction."""
+        return s.scalar(select(DatasetRow.publisher).where(DatasetRow.id == dataset_id))
+
     def count(self, status: str | None = PUBLISHED) -> int:
         with Session(self.engine) as s:
             q = select(func.count()).select_from(DatasetRow)
