@@ -51,13 +51,9 @@ def test_one_way_to_services_and_blueprints(app):
     assert all(isinstance(bp, Blueprint) for bp in blueprints()) and set(blueprints()) == registered
 
 
-class _Odd(CatalogueError):
-    code = "odd"
-
-
 @pytest.mark.parametrize("exc, status", [(InputError("unreadable", code="bad-input"), 400),
                                          (DraftError("not yours"), 403), (DraftNotFound("no draft"), 404),
-                                         (_Odd("cannot"), 422)])
+                                         (CatalogueError("cannot", code="odd"), 422)])
 def test_domain_errors_map_to_http_with_their_code(app, exc, status):
     from web.errors import domain_error
 
