@@ -11,7 +11,8 @@ import pytest
 
 from catalogue.records.service import Catalogue
 from catalogue.settings import Settings
-from tests.support.app import SEED_PUBLISHERS, SEED_RECORDS, TEST_PASSWORD, _read, csrf_token, make_app, make_settings
+from tests.support.app import (SEED_PUBLISHERS, SEED_RECORDS, TEST_PASSWORD, csrf_token, make_app, make_settings,
+                               read_json)
 from tests.support.paths import SEED
 
 
@@ -22,7 +23,7 @@ def seed_records() -> list[dict]:
 
 @pytest.fixture
 def example_record() -> dict:
-    return _read(SEED / "example-record.json")
+    return read_json(SEED / "example-record.json")
 
 
 @pytest.fixture

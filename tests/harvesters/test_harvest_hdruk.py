@@ -7,7 +7,7 @@ import pytest
 from tests.support.fake_servers import Reply, json_reply
 from tests.support.fake_servers import fake_server  # noqa: F401 - fixture
 from tests.support.harvest_helpers import FAST, add_source, by_action, run
-from test_harvest_transforms import HDRUK_21, HDRUK_40, _example
+from test_harvest_transforms import HDRUK_21, HDRUK_40, reference_example
 
 from harvesters.store import HarvestRepository
 
@@ -19,7 +19,7 @@ class Gateway:
     """A federation endpoint: GET /datasets (paged, 2 per page), GET /datasets/<pid>, auth checked."""
 
     def __init__(self, fake_server, auth=("Authorization", f"Bearer {TOKEN}")):
-        self.docs = {"pid-21": ("1.0.0", copy.deepcopy(HDRUK_21)), "pid-30": ("1.1.0", _example()),
+        self.docs = {"pid-21": ("1.0.0", copy.deepcopy(HDRUK_21)), "pid-30": ("1.1.0", reference_example()),
                      "pid-40": ("4.0.1", copy.deepcopy(HDRUK_40))}
         self.auth = auth
         self.item_override = {}

@@ -109,12 +109,12 @@ def test_dcat_bad_payloads_are_record_errors(payload):
 
 # ---------------------------------------------------------------- HDR UK
 
-def _example() -> dict:
+def reference_example() -> dict:
     return json.loads(HDRUK_EXAMPLE.read_text())
 
 
 def test_hdruk_3_0_reference_example():
-    t = from_payload(_example(), "9a1f5c1e-0000-4000-8000-000000000001")
+    t = from_payload(reference_example(), "9a1f5c1e-0000-4000-8000-000000000001")
     r = t.record
     assert t.schema_version == "3.0.x"
     assert r["identifier"] == "9a1f5c1e-0000-4000-8000-000000000001"
@@ -235,7 +235,7 @@ def test_hdruk_schema_version_detection(doc, version):
 
 
 def test_hdruk_wrapped_payload_and_non_datasets():
-    assert from_payload({"data": _example()}, "p1").record["title"].startswith("North West London")
+    assert from_payload({"data": reference_example()}, "p1").record["title"].startswith("North West London")
     for bad in ({}, [], {"summary": "text"}, None):
         with pytest.raises(RecordError):
             from_payload(bad, "p1")

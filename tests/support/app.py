@@ -13,7 +13,7 @@ from catalogue.settings import Settings
 from tests.support.paths import SEED
 
 
-def _read(path: Path):
+def read_json(path: Path):
     with open(path, encoding="utf-8") as fh:
         return json.load(fh)
 
@@ -21,12 +21,12 @@ def _read(path: Path):
 def load_seed() -> tuple[list[dict], list[dict]]:
     records: list[dict] = []
     for f in sorted((SEED / "datasets").glob("*.json")):
-        records.extend(_read(f))
-    example = _read(SEED / "example-record.json")
+        records.extend(read_json(f))
+    example = read_json(SEED / "example-record.json")
     if not any(r["identifier"] == example["identifier"] for r in records):
         records.insert(0, example)
     pubs_file = SEED / "publishers.json"
-    pubs = _read(pubs_file) if pubs_file.exists() else []
+    pubs = read_json(pubs_file) if pubs_file.exists() else []
     known = {p["id"] for p in pubs}
     pubs += [{"id": r["publisher"], "name": r["publisher"]} for r in records if r["publisher"] not in known]
     return records, pubs

@@ -11,7 +11,7 @@ from rdflib.term import Node
 
 from catalogue.records.schema import dataset_schema
 from catalogue.formats.dcat.vocab import (ACCESS_RIGHTS, CAT, CDDO, DATATYPES, DCAT, DCATAP, IANA, LOCN, NATIONS,
-                    SDO, TIME, VCARD, _AREA_NATIONS, _DATATYPE_NAMES, _DATE, _canonical, _key, theme_uri)
+                    SDO, TIME, VCARD, AREA_NATIONS, DATATYPE_NAMES, ISO_DATE, canonical, sort_key, theme_uri)
 from catalogue.formats.normalise import (ID_PATTERN, MEDIA_TYPE, access_rights_iri, frequency_code, identifier_slug,
                                          is_url, publisher_slug)
 
@@ -49,11 +49,11 @@ def _url(g: Graph, s: Node, p: URIRef) -> str | None:
 def _read_date(g: Graph, s: Node, *props: URIRef) -> str | None:
     for p in props:
         for o in _sorted(g.objects(s, p)):
-            if isinstance(o, Literal) and _DATE.match(str(o)):
+            if isinstance(o, Literal) and ISO_DATE.match(str(o)):
                 return str(o)[:10]
             if isinstance(o, (URIRef, BNode)):  # a time:Instant
                 for p2 in (TIME.inXSDDate, TIME.inXSDDateTimeStamp, TIME.inXSDDateTime):
-                    found = [str(x)[:10] for x in g.objects(o, p2) if isinstance(x, Literal) and _DATE.match(str(x))]
+                    found = [str(x)[:10] for x in g.objects(o, p2) if isinstance(x, Literal) and ISO_DATE.match(str(x))]
                     if found:
                         return min(found)
     return None
@@ -95,11 +95,11 @@ def _ordered(g: Graph, s: Node, field: str, values: list, convert) -> list | Non
     hint = g.value(s, CAT[field + "Order"])
     if hint is not None:
         ordered = [v for v in map(convert, _items(g, hint)) if v is not None]
-        if {_key(v) for v in ordered} == {_key(v) for v in values}:
+        if {sort_key(v) for v in ordered} == {sort_key(v) for v in values}:
             return ordered
     if not values and hint is None:
         return None
-    return _canonical(values)
+    return canonical(values)
 
 
 def _many(g: Graph, s: Node, p: URIRef, field: str, convert) -> list | None:
@@ -201,7 +201,7 @@ def _contact(g: Graph, node: Node) -> dict:
 def _pick(candidates: list[dict]) -> dict | None:
     """The fullest candidate, ties broken by content so the choice is stable."""
     candidates = [c for c in candidates if c]
-    return min(candidates, key=lambda c: (-len(c), _key(c))) if candidates else None
+    return min(candidates, key=lambda c: (-len(c), sort_key(c))) if candidates else None
 
 
 def _licence(g: Graph, node: Node | None) -> str | None:
@@ -259,8 +259,8 @@ def _nations(g: Graph, node: Node) -> list[str]:
         for name, gss in NATIONS.items():
             if code == gss:
                 return [name]
-        if code in _AREA_NATIONS:
-            return list(_AREA_NATIONS[code])
+        if code in AREA_NATIONS:
+            return list(AREA_NATIONS[code])
     label = _text(g, node, SKOS.prefLabel, RDFS.label, LOCN.geographicName, DCTERMS.title)
     return [n for n in NATIONS if label and label.lower() == n.lower()]
 
@@ -340,7 +340,7 @@ def _column(g: Graph, node: Node) -> dict:
         dt = g.value(node, CSVW.datatype)
         if isinstance(dt, BNode):
             dt = g.value(dt, CSVW.base)
-        data_type = _DATATYPE_NAMES.get(str(dt)) if dt is not None else None
+        data_type = DATATYPE_NAMES.get(str(dt)) if dt is not None else None
     code_lists = sorted(x for x in (_law(g, o) for o in g.objects(node, DCTERMS.conformsTo)) if x)
     v = {"name": _text(g, node, CSVW.name), "label": _text(g, node, CSVW.title),
          "description": _text(g, node, DCTERMS.description, RDFS.comment), "dataType": data_type,
@@ -360,7 +360,7 @@ def _variables(g: Graph, ds: Node) -> list | None:
         if len(heads) == 1 and (heads[0] == RDF.nil or g.value(heads[0], RDF.first) is not None):
             out += [_column(g, c) for c in _items(g, heads[0])]
         else:  # columns given as repeated values rather than a list
-            out += sorted((_column(g, c) for c in heads), key=lambda c: (c.get("name", ""), _key(c)))
+            out += sorted((_column(g, c) for c in heads), key=lambda c: (c.get("name", ""), sort_key(c)))
     return out
 
 
@@ -470,4 +470,4 @@ def _dataset(g: Graph, ds: Node) -> dict:
 def graph_to_records(graph: Graph) -> list[dict]:
     """Every dcat:Dataset in graph as a record, sorted by identifier. Fields the graph lacks are left out."""
     records = [_dataset(graph, ds) for ds in set(graph.subjects(RDF.type, DCAT.Dataset))]
-    return sorted(records, key=lambda r: (r.get("identifier") or "", _key(r)))
+    return sorted(records, key=lambda r: (r.get("identifier") or "", sort_key(r)))

@@ -45,13 +45,13 @@ PREFIXES = {"dcat": DCAT, "dct": DCTERMS, "dcatap": DCATAP, "foaf": FOAF, "vcard
 
 NATIONS = {"England": "E92000001", "Wales": "W92000004", "Scotland": "S92000003", "Northern Ireland": "N92000002"}
 # Wider areas in other publishers' data, read as the nations they cover.
-_AREA_NATIONS = {"K02000001": list(NATIONS), "K03000001": ["England", "Wales", "Scotland"],
-                 "K04000001": ["England", "Wales"], "GBR": list(NATIONS)}
+AREA_NATIONS = {"K02000001": list(NATIONS), "K03000001": ["England", "Wales", "Scotland"],
+                "K04000001": ["England", "Wales"], "GBR": list(NATIONS)}
 DATATYPES = {"string": XSD.string, "integer": XSD.integer, "decimal": XSD.decimal, "boolean": XSD.boolean,
              "date": XSD.date, "datetime": XSD.dateTime, "code": XSD.string}
 # Back from an XSD datatype IRI or a CSVW built-in datatype name.
-_DATATYPE_NAMES = {**{str(v): k for k, v in DATATYPES.items() if k != "code"},
-                   **{k: k for k in DATATYPES if k != "code"}, "number": "decimal", "dateTime": "datetime"}
+DATATYPE_NAMES = {**{str(v): k for k, v in DATATYPES.items() if k != "code"},
+                  **{k: k for k in DATATYPES if k != "code"}, "number": "decimal", "dateTime": "datetime"}
 # Acts we can link to their legislation.gov.uk identifier (<type>/<year>/<chapter>); the gateway text is always kept.
 ACTS = {
     "Digital Economy Act 2017": "ukpga/2017/30",
@@ -85,10 +85,10 @@ ACTS = {
     "Standards in Scotland's Schools etc. Act 2000": "asp/2000/6",
     "Social Security (Scotland) Act 2018": "asp/2018/9",
 }
-_ROLE_LABELS = {OWNER_ROLE: Literal("Owner", lang="en"),
-                CAT.InformationAssetOwner: Literal("Information Asset Owner", lang="en"),
-                CAT.AccessSupport: Literal("Support inbox for questions about access", lang="en")}
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+ROLE_LABELS = {OWNER_ROLE: Literal("Owner", lang="en"),
+               CAT.InformationAssetOwner: Literal("Information Asset Owner", lang="en"),
+               CAT.AccessSupport: Literal("Support inbox for questions about access", lang="en")}
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 
 def theme_uri(label: str) -> URIRef:
@@ -96,10 +96,10 @@ def theme_uri(label: str) -> URIRef:
     return URIRef("https://www.data.gov.uk/search?filters%5Btopic%5D=" + quote_plus(label))
 
 
-def _key(value) -> str:
+def sort_key(value) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False)
 
 
-def _canonical(values: list) -> list:
+def canonical(values: list) -> list:
     """The order the reader gives repeated values that carry no order: sorted, without duplicates."""
-    return sorted({_key(v): v for v in values}.values(), key=_key)
+    return sorted({sort_key(v): v for v in values}.values(), key=sort_key)

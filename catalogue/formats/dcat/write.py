@@ -12,7 +12,7 @@ from rdflib.namespace import CSVW, DCTERMS, FOAF, ORG, PROV, SKOS, XSD
 from rdflib.term import Node
 
 from catalogue.formats.dcat.vocab import (ACCESS_RIGHT, ACCESS_RIGHTS, ACTS, CAT, CDDO, DATATYPES, DCAT, DCATAP, ELI, FREQ, GEOGRAPHY, IANA,
-                    LANG_ENG, LEGISLATION, NATIONS, OWNER_ROLE, PREFIXES, VCARD, _DATE, _ROLE_LABELS, _canonical,
+                    LANG_ENG, LEGISLATION, NATIONS, OWNER_ROLE, PREFIXES, VCARD, ISO_DATE, ROLE_LABELS, canonical,
                     theme_uri)
 
 _GATEWAY = re.compile(r"^(?P<act>.+?\bAct\b.*?\b\d{4})(?:\s*,?\s*(?:s\.?|sec\.?|section)\s*(?P<section>\d+[A-Z]*)\b)?")
@@ -93,7 +93,7 @@ class _Writer:
         nodes = [convert(v) for v in values]
         for n in nodes:
             self.g.add((s, p, n))
-        if not values or values != _canonical(values):
+        if not values or values != canonical(values):
             head = BNode() if nodes else RDF.nil
             if nodes:
                 self._list(head, nodes)
@@ -136,7 +136,7 @@ class _Writer:
         node = self.typed(BNode(), PROV.Attribution)
         self.add(node, PROV.agent, agent)
         self.add(node, DCAT.hadRole, self.typed(role, DCAT.Role))
-        self.add(role, RDFS.label, _ROLE_LABELS.get(role))
+        self.add(role, RDFS.label, ROLE_LABELS.get(role))
         self.add(ds, PROV.qualifiedAttribution, node)
 
     def standard(self, label: str) -> Node:
@@ -369,7 +369,7 @@ def catalogue_graph(records: list[dict], base_uri: str, publishers: dict | None 
 
 def latest_modified(values) -> str | None:
     """The latest of the values that start with a date (the catalogue's dct:modified), or None."""
-    dates = [str(v) for v in values if v is not None and _DATE.match(str(v))]
+    dates = [str(v) for v in values if v is not None and ISO_DATE.match(str(v))]
     return max(dates) if dates else None
 
 
