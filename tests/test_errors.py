@@ -25,7 +25,8 @@ def _all_subclasses(cls) -> list[type]:
 
 
 def test_every_domain_error_has_its_own_stable_code():
-    classes = [c for c in _all_subclasses(CatalogueError) if not c.__module__.startswith("tests")]
+    classes = [c for c in _all_subclasses(CatalogueError)  # not the ones tests make up
+               if c.__module__.split(".")[0] in ("catalogue", "harvesters", "web")]
     assert len(classes) >= 10
     for cls in classes:
         assert cls.code != CatalogueError.code, f"{cls.__module__}.{cls.__name__} has no code of its own"
