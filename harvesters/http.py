@@ -162,11 +162,6 @@ class HarvestSession(requests.Session):
                 request.headers.pop(name, None)
         return super().send(request, **kwargs)
 
-    def get_json(self, url: str, **kwargs):
-        """GET a JSON document; a clear HarvestHTTPError for HTTP errors, HTML pages and broken JSON."""
-        resp = self.get(url, **kwargs)
-        return parse_json(resp, url)
-
 
 def parse_json(resp: requests.Response, url: str):
     ctype = resp.headers.get("Content-Type", "").split(";")[0].strip().lower()

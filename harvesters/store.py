@@ -215,13 +215,6 @@ class HarvestRepository(ProvenanceRepository):
             with Session(self.engine) as s, s.begin():
                 s.execute(delete(ObjectRow).where(ObjectRow.source == source, ObjectRow.remote_id.in_(remote_ids)))
 
-    def set_revisions(self, source: str, revisions: dict[str, int]) -> None:
-        """Remember the dataset revision each remote record now corresponds to."""
-        if revisions:
-            with Session(self.engine) as s, s.begin():
-                s.execute(update(ObjectRow), [{"source": source, "remote_id": rid, "revision": rev}
-                                              for rid, rev in revisions.items()])
-
     def payload(self, source: str, remote_id: str) -> dict | None:
         with Session(self.engine) as s:
             row = s.get(ObjectRow, (source, remote_id))

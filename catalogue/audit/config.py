@@ -20,10 +20,6 @@ class AuditField:
     rule: str  # for fields inside lists: 'all' items or 'any' item
     parts: tuple[tuple[str, bool], ...]  # (name, is a list) per step
 
-    @property
-    def in_list(self) -> bool:
-        return any(is_list for _, is_list in self.parts)
-
 
 @dataclass(frozen=True)
 class HdrukField:

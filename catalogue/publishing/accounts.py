@@ -83,7 +83,6 @@ class Principal:
     email: str
     role: str
     publisher: str
-    via: str = "session"  # session or token
     token_id: str = ""
 
     @property
@@ -263,4 +262,4 @@ class Accounts:
             user = s.get(UserRow, tok.user_id)
             if user is None or user.disabled:
                 return None
-            return Principal(user.email, tok.role, tok.publisher, via="token", token_id=tok.id)
+            return Principal(user.email, tok.role, tok.publisher, token_id=tok.id)
