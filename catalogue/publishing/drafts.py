@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from catalogue.publishing.accounts import Principal
 from catalogue.records.clock import as_utc, utc_now
 from catalogue.records.store import Base, Store
-from catalogue.records.validation import validate
+from catalogue.records.validation import validate, with_codes
 
 
 class DraftError(CatalogueError, ValueError):
@@ -60,7 +60,8 @@ class Draft:
 
 def _draft(row: DraftRow) -> Draft:
     updated = as_utc(row.updated_at)
-    return Draft(row.id, row.publisher, row.title, copy.deepcopy(row.record), row.report, row.author, updated)
+    return Draft(row.id, row.publisher, row.title, copy.deepcopy(row.record), with_codes(row.report), row.author,
+                 updated)
 
 
 class Drafts:

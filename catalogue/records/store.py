@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from catalogue.records.clock import as_utc, utc_now
+from catalogue.records.validation import with_codes
 
 PUBLISHED, WITHDRAWN = "published", "withdrawn"
 
@@ -75,8 +76,9 @@ class Dataset:
 
     @classmethod
     def from_row(cls, row: DatasetRow) -> "Dataset":
-        return cls(row.id, row.publisher, row.title, row.status, copy.deepcopy(row.record), row.report or {},
-                   row.revision, row.seq, as_utc(row.created_at), as_utc(row.updated_at), row.withdrawn_reason or "")
+        report = with_codes(row.report or {})  # a report stored before problems had codes gets code ""
+        return cls(row.id, row.publisher, row.title, row.status, copy.deepcopy(row.record), report, row.revision,
+                   row.seq, as_utc(row.created_at), as_utc(row.updated_at), row.withdrawn_reason or "")
 
 
 @dataclass

@@ -80,6 +80,16 @@ class Report:
         return cls([Problem.from_dict(i) for i in data["issues"] if isinstance(i, dict)])
 
 
+def with_codes(data):
+    """A report as stored, with `code` on every problem: "" on those stored before problems had codes, so readers
+    and JSON clients see one shape. Returned unchanged (not copied) when nothing is missing."""
+    issues = data.get("issues") if isinstance(data, dict) else None
+    if not isinstance(issues, list) or all(isinstance(i, dict) and "code" in i for i in issues):
+        return data
+    return {**data, "issues": [{"path": i.get("path", "$"), "code": "", **i} if isinstance(i, dict) else i
+                               for i in issues]}
+
+
 @lru_cache(maxsize=1)
 def _validator() -> Draft202012Validator:
     return Draft202012Validator(dataset_schema(), format_checker=Draft202012Validator.FORMAT_CHECKER)
@@ -194,8 +204,8 @@ def _consistency(record: dict) -> list[Problem]:
     if isinstance(cov, dict):
         start, end = cov.get("temporalStart"), cov.get("temporalEnd")
         if isinstance(start, str) and isinstance(end, str) and end < start:
-            issues.append(Problem("$.coverage.temporalEnd", END_BEFORE_START, "The end of coverage is before its start.",
-                                  ERROR))
+            issues.append(Problem("$.coverage.temporalEnd", END_BEFORE_START,
+                                  "The end of coverage is before its start.", ERROR))
     variables = record.get("variables")
     if isinstance(variables, list):
         seen: set = set()
