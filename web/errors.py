@@ -41,11 +41,16 @@ def wants_json_error() -> bool:
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
 
 
+# A stable code for errors that are only an HTTP status; domain errors carry their own (catalogue.errors).
+STATUS_CODES = {400: "bad-request", 401: "sign-in-required", 403: "forbidden", 404: "not-found",
+                405: "method-not-allowed", 409: "conflict", 413: "too-large", 422: "unprocessable",
+                429: "too-many-requests", 500: "server-error"}
+
+
 def error_body(status: int, title: str, message: str, code: str | None = None) -> dict:
-    body = {"ok": False, "status": status, "title": title, "error": message}
-    if code is not None:
-        body["code"] = code
-    return body
+    """The one JSON error shape: {"ok": false, "status", "title", "error", "code"}."""
+    code = code or STATUS_CODES.get(status) or title.lower().replace(" ", "-")
+    return {"ok": False, "status": status, "title": title, "error": message, "code": code}
 
 
 def _reply(status: int, title: str, message: str, code: str | None = None):

@@ -92,7 +92,7 @@ def test_menu_link_only_for_stewards(audit_app, login):
 def test_json_errors_have_the_one_shape(steward, path):
     resp = steward.get(path)
     assert resp.status_code == 404
-    assert set(resp.get_json()) == {"ok", "status", "title", "error"} and resp.get_json()["ok"] is False
+    assert set(resp.get_json()) == {"ok", "status", "title", "error", "code"} and resp.get_json()["ok"] is False
 
 
 def test_publishers_table_sorts_by_each_score(steward):

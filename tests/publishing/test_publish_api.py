@@ -398,3 +398,19 @@ def test_an_hdruk_record_with_no_converter_is_a_coded_problem(writable_app):
                           catalogue=catalogue, converter=None)
     assert [(i.path, i.code, i.severity) for i in check.records[0].report.issues] == [("$", "not-convertible", "error")]
     assert check.to_dict()["results"][0]["issues"][0]["code"] == "not-convertible"
+
+
+def test_api_refusals_carry_a_stable_code(writable_app, api_token):
+    """A client can tell refusals apart by code, without matching English text."""
+    client, token = writable_app.test_client(), api_token(writable_app)
+    auth = {"Authorization": f"Bearer {token}"}
+    other = client.post("/api/datasets", json={"identifier": "x-1", "publisher": "office-for-national-statistics",
+                                               "title": "T"}, headers=auth)
+    assert other.status_code == 403 and other.get_json()["code"] == "not-your-organisation"
+    bad_json = client.post("/api/datasets", data=b"{nope", headers={**auth, "Content-Type": "application/json"})
+    assert bad_json.status_code == 400 and bad_json.get_json()["code"] == "invalid-input"
+    invalid = client.post("/api/datasets", json={"identifier": "x-2", "publisher": "department-for-education"},
+                          headers=auth)
+    assert invalid.status_code == 422 and invalid.get_json()["code"] == "invalid-record"
+    assert {i["code"] for i in invalid.get_json()["report"]["issues"]} >= {"required"}
+    assert client.get("/api/datasets/none", headers=auth).get_json()["code"] in ("not-found", "method-not-allowed")

@@ -124,8 +124,8 @@ def test_json_errors_share_one_shape(client, url):
     resp = client.get(url)
     assert resp.status_code == 404
     body = resp.get_json()
-    assert set(body) == {"ok", "status", "title", "error"}
-    assert body["ok"] is False and body["status"] == 404
+    assert set(body) == {"ok", "status", "title", "error", "code"}
+    assert body["ok"] is False and body["status"] == 404 and body["code"] == "not-found"
 
 
 def test_every_json_endpoint_has_the_error_shape_or_data(client):
