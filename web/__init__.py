@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFProtect
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
 from catalogue.publishing.accounts import SESSION_LIFETIME
+from catalogue.records.files import create_private
 from catalogue.records.service import Catalogue
 from catalogue.settings import Settings
 
@@ -24,16 +25,8 @@ def _secret_key(settings: Settings) -> str:
     if settings.secret_key:
         return settings.secret_key
     path = Path(settings.instance_dir) / "secret_key"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:  # created owner-only from the start: no moment when others can read it
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        if path.stat().st_mode & 0o077:
-            try:
-                path.chmod(0o600)  # tighten a file made by an older version
-            except OSError:
-                pass  # not ours to change (e.g. owned by another account)
-    else:
+    fd = create_private(path)
+    if fd is not None:
         with os.fdopen(fd, "w") as fh:
             fh.write(secrets.token_hex(32))
     return path.read_text().strip()

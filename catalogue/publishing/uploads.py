@@ -18,7 +18,6 @@ from catalogue.records.service import Catalogue, SaveResult
 from catalogue.records.store import Base
 from catalogue.records.validation import ERROR, WARNING, Problem, Report, storable_text, validate
 
-MAX_DEPTH = 32  # far deeper than any valid record; stops hostile nesting early
 # Codes of the upload checks, beside the validation codes in each record's report.
 DUPLICATE_IDENTIFIER = "duplicate-identifier"  # two records in one upload with one identifier
 NOT_YOUR_ORGANISATION = "not-your-organisation"  # for another organisation, or its identifier is held by one
@@ -74,18 +73,6 @@ class UploadCheck:
                 "results": [r.to_dict() for r in self.records]}
 
 
-def nesting_depth(value) -> int:
-    """Depth of nested lists/objects, without recursion."""
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if isinstance(node, (dict, list)):
-            deepest = max(deepest, depth)
-            if depth <= MAX_DEPTH:
-                stack.extend((child, depth + 1) for child in (node.values() if isinstance(node, dict) else node))
-    return deepest
-
-
 def looks_like_hdruk(value) -> bool:
     """HDR UK dataset-schema records have a 'summary' object; ours has a summary string."""
     return isinstance(value, dict) and isinstance(value.get("summary"), dict)
@@ -99,10 +86,7 @@ def parse_upload(data: bytes, name: str, max_records: int) -> list:
                           "Split the file, or ask a steward about a bulk load.")
     if not values:
         raise UploadError(f"{name}: no records found")
-    for i, value in enumerate(values):
-        if nesting_depth(value) > MAX_DEPTH:
-            raise UploadError(f"{name}: record {i + 1} is nested more than {MAX_DEPTH} levels deep")
-    return values
+    return values  # parse_records has refused nesting deeper than MAX_DEPTH
 
 
 def check_records(values: list, *, principal: Principal, catalogue: Catalogue, name: str = "upload",

@@ -9,6 +9,7 @@ from catalogue.errors import CatalogueError
 
 import json
 import math
+import os
 import re
 from pathlib import Path
 
@@ -141,3 +142,18 @@ def read_records(path: str | Path) -> list:
     except OSError as exc:
         _raise(f"{path}: cannot read the file ({exc.strerror})")
     return parse_records(data, str(path))
+
+
+def create_private(path: Path) -> int | None:
+    """Create a file owner-only (0600) from the start, so no moment exists when others can read it; return its
+    descriptor to write to and close. A file that exists already is tightened to 0600 and None is returned."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        if path.stat().st_mode & 0o077:
+            try:
+                path.chmod(0o600)  # tighten a file made by an older version
+            except OSError:
+                pass  # not ours to change (e.g. owned by another account)
+        return None

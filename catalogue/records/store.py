@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from catalogue.records.clock import as_utc, utc_now
+from catalogue.records.files import create_private
 from catalogue.records.validation import with_codes
 
 PUBLISHED, WITHDRAWN = "published", "withdrawn"
@@ -108,7 +109,9 @@ class Store:
 
     def __init__(self, url: str):
         if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
-            _private_file(Path(url.removeprefix("sqlite:///").partition("?")[0]))
+            fd = create_private(Path(url.removeprefix("sqlite:///").partition("?")[0]))  # SQLite's -wal/-shm follow
+            if fd is not None:
+                os.close(fd)
         self.url = url
         self.engine = create_engine(url, future=True, pool_pre_ping=True)
         if url.startswith("sqlite"):
@@ -260,19 +263,6 @@ class Store:
             q = select(RevisionRow).where(RevisionRow.dataset_id == dataset_id).order_by(RevisionRow.number)
             return [Revision(r.seq, r.dataset_id, r.number, r.action, r.author, r.route, r.note,
                              as_utc(r.created_at), r.record) for r in s.scalars(q)]
-
-
-def _private_file(path: Path) -> None:
-    """Create the SQLite file owner-only (0600) before SQLite opens it; its -wal and -shm files follow its mode."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    except FileExistsError:
-        if path.stat().st_mode & 0o077:
-            try:
-                path.chmod(0o600)  # tighten a file made by an older version
-            except OSError:
-                pass  # not ours to change (e.g. owned by another account)
 
 
 def _pub(row: PublisherRow) -> dict:
