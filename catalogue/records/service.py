@@ -161,6 +161,10 @@ class Catalogue:
     def revisions(self, dataset_id: str) -> list[Revision]:
         return self.store.revisions(dataset_id)
 
+    def recent_changes(self, limit: int = 50, publisher: str | None = None) -> list[Revision]:
+        """The latest revisions (created, updated, withdrawn), newest first, of all datasets or one publisher's."""
+        return self.store.recent_revisions(limit, publisher)
+
     def datasets(self, publisher: str | None = None) -> list[Dataset]:
         """Published datasets, of one publisher or all."""
         return self.store.datasets(publisher=publisher)

@@ -265,6 +265,19 @@ class Store:
                              as_utc(r.created_at), r.record) for r in s.scalars(q)]
 
 
+    def recent_revisions(self, limit: int, publisher: str | None = None) -> list[Revision]:
+        """The latest `limit` revisions, newest first, of every dataset or of one publisher's.
+
+        Reads only those rows: down the revision counter (the primary key), joined to datasets by key when a
+        publisher is asked for (datasets.publisher is indexed). Drafts live elsewhere and are never revisions."""
+        q = select(RevisionRow).order_by(RevisionRow.seq.desc()).limit(max(0, limit))
+        if publisher is not None:
+            q = q.join(DatasetRow, DatasetRow.id == RevisionRow.dataset_id).where(DatasetRow.publisher == publisher)
+        with Session(self.engine) as s:
+            return [Revision(r.seq, r.dataset_id, r.number, r.action, r.author, r.route, r.note,
+                             as_utc(r.created_at), r.record) for r in s.scalars(q)]
+
+
 def _pub(row: PublisherRow) -> dict:
     return {"id": row.id, "name": row.name, "abbreviation": row.abbreviation, "nation": row.nation,
             "homepage": row.homepage}
