@@ -70,7 +70,7 @@ def pages(site) -> list[tuple[str | None, str]]:
         "/search?q=zzzzzznothingmatches", "/search?show=publisher",
         f"/datasets/{EXAMPLE}", f"/datasets/{EXAMPLE}/history", f"/datasets/{EXAMPLE}/diff",
         "/publishers", "/publishers/department-for-education", "/audit/method", "/login", "/no-such-page",
-        "/accessibility", "/privacy", "/cookies",
+        "/accessibility", "/privacy", "/cookies", "/api/docs",
     ]
     publisher = ["/publish", f"/publish/uploads/{site['upload_id']}"]
     steward = ["/audit", "/audit/publishers/department-for-education",

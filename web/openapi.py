@@ -1,0 +1,241 @@
+"""The OpenAPI 3.1 document for every JSON endpoint: the JSON twins of the pages and the write API under /api/.
+
+Data built from code, served at /openapi.json and rendered as the /api/docs page (web/views/apidocs.py).
+Response schemas say what a client may rely on and stay open (additionalProperties allowed) so that adding a
+field is never a breaking change. The record schema is schemas/dataset.schema.json itself: JSON Schema 2020-12
+is OpenAPI 3.1's own dialect. tests/web/test_openapi.py checks that every JSON rule in the URL map is here and runs
+schemathesis against the app."""
+from __future__ import annotations
+
+import copy
+
+from catalogue.audit.tables import TABLE_NAMES
+from catalogue.records.schema import dataset_schema
+
+OPENAPI_VERSION = "3.1.0"
+
+JSON = "application/json"
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _obj(props: dict | None = None, required: tuple = (), **extra) -> dict:
+    out = {"type": "object", "properties": props or {}, **extra}
+    if required:
+        out["required"] = list(required)
+    return out
+
+
+STR = {"type": "string"}
+INT = {"type": "integer"}
+BOOL = {"type": "boolean"}
+ANY_OBJ = {"type": "object"}
+OBJ_LIST = {"type": "array", "items": ANY_OBJ}
+
+ERRORS = {
+    400: "The request cannot be read (the body or a parameter).",
+    401: "No valid bearer token (or, for pages' twins, no signed-in session).",
+    403: "The token's role or organisation does not allow this.",
+    404: "There is nothing at this address.",
+    405: "The address does not take this method.",
+    409: "A conflict with what is stored (already exists, already published, a run in progress).",
+    413: "The body is larger than the upload limit.",
+    415: "The body is not of a supported media type.",
+    422: "The record or upload is not valid; nothing was saved. The report lists the problems.",
+}
+
+
+def _components() -> dict:
+    record = copy.deepcopy(dataset_schema())
+    record.pop("$schema", None)  # the dialect is OpenAPI 3.1's default, JSON Schema 2020-12
+    problem = _obj({"path": STR, "code": STR, "message": STR, "severity": {"type": "string"}},
+                   ("path", "code", "message", "severity"),
+                   description="One problem found by validation, an upload check or a harvest: a JSON path in the "
+                               "record, a stable machine-readable code, a message and a severity.")
+    report = _obj({"valid": BOOL, "issues": {"type": "array", "items": _ref("Problem")}},
+                  description="A validation report: whether the record is valid and the problems found.")
+    error = _obj({"ok": {"const": False}, "status": INT, "title": STR, "error": STR, "code": STR,
+                  "report": _ref("Report")},
+                 ("ok", "status", "title", "error", "code"),
+                 description="The one JSON error shape. `code` is stable: act on it, not on the English `error`. "
+                             "Refusals of a record or upload also carry its `report` or check results.")
+    saved = _obj({"ok": {"const": True}, "identifier": STR, "action": STR, "revision": {"type": ["integer", "null"]},
+                  "url": STR, "report": _ref("Report")}, ("ok",),
+                 description="The outcome of a write: created, updated, unchanged or withdrawn.")
+    draft = _obj({"ok": {"const": True}, "draft": ANY_OBJ}, ("ok", "draft"), description="A saved draft.")
+    stored = _obj({"ok": {"const": True}, "identifier": STR, "status": STR, "revision": INT, "record": ANY_OBJ,
+                   "report": ANY_OBJ}, ("ok", "identifier", "record"),
+                  description="A stored record as the API returns it. The record is as stored; the store keeps "
+                              "records that are not yet valid, so it is not promised to match DatasetRecord.")
+    upload = _obj({"ok": BOOL, "dry_run": BOOL, "file": STR, "records": INT, "passing": INT, "blocked": INT,
+                   "valid": BOOL, "results": OBJ_LIST, "published": OBJ_LIST}, ("ok", "results"),
+                  description="The check of every record in an upload, and what was published.")
+    return {
+        "schemas": {"DatasetRecord": record, "Problem": problem, "Report": report, "Error": error,
+                    "WriteResult": saved, "Draft": draft, "StoredDataset": stored, "UploadResult": upload},
+        "securitySchemes": {
+            "bearerAuth": {"type": "http", "scheme": "bearer",
+                           "description": "An API token (`catalogue tokens create`). Send it as "
+                                          "`Authorization: Bearer <token>`. The API under /api/ takes tokens "
+                                          "only; the pages' JSON twins also take a signed-in session."}},
+    }
+
+
+def _error_responses(*statuses: int) -> dict:
+    return {str(s): {"description": ERRORS[s], "content": {JSON: {"schema": _ref("Error")}}} for s in statuses}
+
+
+def _ok(schema: dict, description: str = "OK", status: int = 200, media: str = JSON) -> dict:
+    return {str(status): {"description": description, "content": {media: {"schema": schema}}}}
+
+
+def _path_param(name: str, description: str) -> dict:
+    return {"name": name, "in": "path", "required": True, "description": description, "schema": STR}
+
+
+def _query(name: str, description: str, schema: dict | None = None) -> dict:
+    return {"name": name, "in": "query", "required": False, "description": description, "schema": schema or STR}
+
+
+def _op(tag: str, summary: str, responses: dict, params: list | None = None, secured: bool = False,
+        body: dict | None = None, op_id: str = "", description: str = "") -> dict:
+    op = {"tags": [tag], "summary": summary, "operationId": op_id, "responses": responses}
+    if description:
+        op["description"] = description
+    if params:
+        op["parameters"] = params
+    if secured:
+        op["security"] = [{"bearerAuth": []}]
+    if body:
+        op["requestBody"] = body
+    return op
+
+
+def _twin(tag: str, summary: str, op_id: str, schema: dict | None = None, params: list | None = None,
+          errors: tuple = (), secured: bool = False) -> dict:
+    """A GET on a page's JSON twin."""
+    errors = tuple(sorted(set(errors) | ({401, 403} if secured else set())))
+    return {"get": _op(tag, summary, {**_ok(schema or ANY_OBJ), **_error_responses(*errors)}, params, secured,
+                       op_id=op_id)}
+
+
+DATASET_ID = _path_param("dataset_id", "The dataset's identifier.")
+RECORD_BODY = {"required": True, "content": {JSON: {"schema": _ref("DatasetRecord")}}}
+PATCH_BODY = {"required": True, "description": "A JSON Merge Patch (RFC 7386) on the stored record (or draft).",
+              "content": {JSON: {"schema": ANY_OBJ}}}
+DRAFT_FLAG = _query("draft", "`1`, `true` or `yes`: work on a draft instead of the published record.")
+
+
+def _read_paths() -> dict:
+    search_params = [_query("q", "Free text."), _query("page", "Page number, from 1.", INT),
+                     _query("theme", "Filter by theme."), _query("publisher", "Filter by publisher."),
+                     _query("show", "Group results (`publisher`).")]
+    return {
+        "/search.json": _twin("Search", "Search the catalogue", "search", _obj(), search_params, (400,)),
+        "/datasets/{dataset_id}.json": _twin("Datasets", "One dataset: its record, report and score", "dataset",
+                                             _obj(), [DATASET_ID], (404,)),
+        "/datasets/{dataset_id}/history.json": _twin("Datasets", "A dataset's revisions", "history", _obj(),
+                                                     [DATASET_ID], (404,)),
+        "/datasets/{dataset_id}/diff.json": _twin(
+            "Datasets", "What changed between two revisions", "diff", _obj(),
+            [DATASET_ID, _query("from", "The older revision.", INT), _query("to", "The newer revision.", INT)],
+            (400, 404)),
+        "/publishers.json": _twin("Publishers", "Every publisher", "publishers", _obj()),
+        "/publishers/{name}.json": _twin("Publishers", "One publisher and its datasets", "publisher", _obj(),
+                                         [_path_param("name", "The publisher's identifier.")], (404,)),
+        "/publish.json": _twin("Publishing", "How to publish; the caller's drafts", "publish_info", _obj()),
+        "/publish/example.json": _twin("Publishing", "An example record", "example_record", _ref("DatasetRecord")),
+        "/publish/schema.json": {"get": _op("Publishing", "The record's JSON Schema (2020-12)",
+                                            _ok(ANY_OBJ, media="application/schema+json"), op_id="record_schema")},
+        "/publish/uploads/{upload_id}.json": _twin(
+            "Publishing", "The check of a pending web upload", "upload_report", _obj(),
+            [_path_param("upload_id", "The upload's identifier.")], (404,), secured=True),
+        "/publish/drafts/{draft_id}.json": _twin(
+            "Publishing", "One draft", "draft", _obj(), [_path_param("draft_id", "The draft's identifier.")],
+            (404,), secured=True),
+        "/audit.json": _twin("Audit", "The completeness dashboard (stewards)", "audit_dashboard", _obj(),
+                             [_query("as_of", "A date (YYYY-MM-DD)."), _query("sort", "Sort key."),
+                              _query("order", "`asc` or `desc`.")], (400,), secured=True),
+        "/audit/publishers/{name}.json": _twin(
+            "Audit", "One publisher's audit (stewards)", "audit_publisher", _obj(),
+            [_path_param("name", "The publisher's identifier.")], (400, 404), secured=True),
+        "/audit/{table}.json": _twin(
+            "Audit", "One audit table as JSON (stewards; also as .csv)", "audit_table", _obj(),
+            [{**_path_param("table", "The table's name."), "schema": {"enum": [*TABLE_NAMES, "trend", "snapshots"]}},
+             _query("as_of", "A date (YYYY-MM-DD).")], (400, 404), secured=True),
+        "/audit/method.json": _twin("Audit", "How the audit scores records", "audit_method", _obj()),
+        "/harvest.json": _twin("Harvest", "Harvest sources and recent runs (stewards)", "harvest_sources", _obj(),
+                               secured=True),
+        "/harvest/sources/{name}.json": _twin(
+            "Harvest", "One harvest source (stewards)", "harvest_source", _obj(),
+            [_path_param("name", "The source's name.")], (404,), secured=True),
+        "/harvest/runs/{run_ref}.json": _twin(
+            "Harvest", "One harvest run and its outcomes (stewards)", "harvest_run", _obj(),
+            [_path_param("run_ref", "The run's number."), _query("action", "Filter outcomes by action."),
+             _query("page", "Page number.")], (400, 404), secured=True),
+        "/accessibility.json": _twin("About", "The accessibility statement", "accessibility", _obj()),
+        "/privacy.json": _twin("About", "The privacy notice", "privacy", _obj()),
+        "/cookies.json": _twin("About", "The cookies this service sets", "cookies", _obj()),
+        "/openapi.json": {"get": _op("About", "This document", _ok(ANY_OBJ), op_id="openapi")},
+    }
+
+
+def _write_paths() -> dict:
+    write_errors = _error_responses(400, 401, 403, 409, 413, 422)
+    return {
+        "/api/datasets": {"post": _op(
+            "API", "Create a dataset", {**_ok(_ref("WriteResult"), "Created", 201), **_ok(_ref("Draft"), "Draft saved"),
+                                        **write_errors},
+            [DRAFT_FLAG], True, RECORD_BODY, "create_dataset")},
+        "/api/datasets/{dataset_id}": {
+            "get": _op("API", "A stored dataset (or, with ?draft=1, a draft the caller may see)",
+                       {**_ok({"oneOf": [_ref("StoredDataset"), _ref("Draft")]}), **_error_responses(404)},
+                       [DATASET_ID, DRAFT_FLAG], op_id="get_dataset"),
+            "put": _op("API", "Create or replace a dataset",
+                       {**_ok({"anyOf": [_ref("WriteResult"), _ref("Draft")]}, "Updated (or draft saved)"),
+                        **_ok(_ref("WriteResult"), "Created", 201), **write_errors},
+                       [DATASET_ID, DRAFT_FLAG], True, RECORD_BODY, "replace_dataset"),
+            "patch": _op("API", "Change some fields (JSON Merge Patch)",
+                         {**_ok({"anyOf": [_ref("WriteResult"), _ref("Draft")]}, "Updated (or draft saved)"),
+                          **_ok(_ref("WriteResult"), "Created", 201), **write_errors, **_error_responses(404)},
+                         [DATASET_ID, DRAFT_FLAG], True, PATCH_BODY, "patch_dataset"),
+        },
+        "/api/datasets/{dataset_id}/withdraw": {"post": _op(
+            "API", "Withdraw a published dataset", {**_ok(_ref("WriteResult"), "Withdrawn"), **write_errors,
+                                                    **_error_responses(404)},
+            [DATASET_ID], True, {"required": True, "content": {JSON: {"schema": _obj({"reason": STR}, ("reason",))}}},
+            "withdraw_dataset")},
+        "/api/datasets/{dataset_id}/publish": {"post": _op(
+            "API", "Publish a draft", {**_ok(_ref("WriteResult"), "Published"), **write_errors,
+                                       **_error_responses(404)},
+            [DATASET_ID], True, op_id="publish_draft")},
+        "/api/uploads": {"post": _op(
+            "API", "Upload many records (JSON array or JSON Lines); check, then publish",
+            {**_ok(_ref("UploadResult")), **write_errors},
+            [_query("filename", "The upload's file name (its extension picks JSON or JSON Lines)."),
+             _query("dry_run", "`1`, `true` or `yes`: check only, save nothing."),
+             _query("mode", "`all` (default: nothing is saved if any record blocks) or `valid`.")],
+            True, {"required": True, "content": {JSON: {"schema": {"anyOf": [{"type": "array", "items": ANY_OBJ},
+                                                                              ANY_OBJ]}},
+                                                 "application/x-ndjson": {"schema": STR}}},
+            "upload")},
+    }
+
+
+def openapi_document(base_url: str = "") -> dict:
+    """The whole document. `base_url` (the site's address) becomes the one server, if given."""
+    doc = {
+        "openapi": OPENAPI_VERSION,
+        "info": {"title": "Data catalogue API", "version": "1",
+                 "description": "Every page has a JSON twin (the page's address with `.json`); the write API under "
+                                "/api/ takes bearer tokens. Every JSON error has one shape (Error) with a stable "
+                                "`code`. The CKAN-compatible action API (/api/3/action/...) follows CKAN's own "
+                                "documentation and is not described here."},
+        "paths": {**_read_paths(), **_write_paths()},
+        "components": _components(),
+    }
+    if base_url:
+        doc["servers"] = [{"url": base_url.rstrip("/")}]
+    return doc
