@@ -268,14 +268,20 @@ class Store:
     def recent_revisions(self, limit: int, publisher: str | None = None) -> list[Revision]:
         """The latest `limit` revisions, newest first, of every dataset or of one publisher's.
 
-        Reads only those rows: down the revision counter (the primary key), joined to datasets by key when a
-        publisher is asked for (datasets.publisher is indexed). Drafts live elsewhere and are never revisions."""
-        q = select(RevisionRow).order_by(RevisionRow.seq.desc()).limit(max(0, limit))
+        First the revision numbers, down the revision counter (the primary key), through datasets.publisher and
+        revisions.dataset_id (both indexed) for one publisher; then the record bodies of those `limit` rows only.
+        Drafts live elsewhere and are never revisions."""
+        seqs = select(RevisionRow.seq).order_by(RevisionRow.seq.desc()).limit(max(0, limit))
         if publisher is not None:
-            q = q.join(DatasetRow, DatasetRow.id == RevisionRow.dataset_id).where(DatasetRow.publisher == publisher)
+            seqs = seqs.join(DatasetRow, DatasetRow.id == RevisionRow.dataset_id) \
+                .where(DatasetRow.publisher == publisher)
         with Session(self.engine) as s:
+            wanted = list(s.scalars(seqs))
+            if not wanted:
+                return []
+            rows = s.scalars(select(RevisionRow).where(RevisionRow.seq.in_(wanted)).order_by(RevisionRow.seq.desc()))
             return [Revision(r.seq, r.dataset_id, r.number, r.action, r.author, r.route, r.note,
-                             as_utc(r.created_at), r.record) for r in s.scalars(q)]
+                             as_utc(r.created_at), r.record) for r in rows]
 
 
 def _pub(row: PublisherRow) -> dict:

@@ -127,7 +127,10 @@ def test_limit_is_capped_at_200(empty_catalogue, seed_records):
     client = make_app(empty_catalogue).test_client()
     assert len(feedparser.parse(client.get("/feeds/datasets.atom").data).entries) == 50
     assert len(feedparser.parse(client.get("/feeds/datasets.atom?limit=500").data).entries) == 60
-    assert len(empty_catalogue.recent_changes(MAX_LIMIT)) == 60
+    assert len(empty_catalogue.recent_changes(MAX_LIMIT)) == 60 and empty_catalogue.recent_changes(0) == []
+    latest = empty_catalogue.recent_changes(5, publisher=DFE)
+    assert [r.record["publisher"] for r in latest] == [DFE] * len(latest) and latest
+    assert [r.seq for r in latest] == sorted((r.seq for r in latest), reverse=True)
 
 
 def test_hostile_text_round_trips(empty_catalogue):
