@@ -16,7 +16,7 @@ from catalogue.settings import Settings
 
 from web import auth, errors, filters
 from web.services import KEY as SERVICES_KEY, Services
-from web.views import api, apidocs, audit, datasets, feeds, harvest, info, publish, publishers, search
+from web.views import api, apidocs, audit, datasets, feeds, harvest, info, publish, publishers, search, site
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -35,7 +35,7 @@ def _secret_key(settings: Settings) -> str:
 def blueprints() -> list:
     """Every blueprint, in the order they are registered: app-wide pieces first, then one per area."""
     return [errors.bp, filters.bp, auth.bp, api.bp, publish.bp, search.bp, datasets.bp, publishers.bp, audit.bp,
-            harvest.bp, info.bp, feeds.bp, apidocs.bp]
+            harvest.bp, info.bp, site.bp, feeds.bp, apidocs.bp]
 
 
 def create_app(settings: Settings | None = None, catalogue: Catalogue | None = None) -> Flask:

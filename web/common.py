@@ -1,8 +1,9 @@
 """Helpers shared by the views: one rule for a page's twin, and one render path for a page and its JSON twin."""
 from __future__ import annotations
 
-from flask import abort, g, jsonify, render_template, request
+from flask import abort, after_this_request, g, jsonify, render_template, request
 
+from catalogue.formats.rdf_io import FORMATS
 from catalogue.records.service import Catalogue
 
 from web.services import services
@@ -40,13 +41,32 @@ def respond(template: str, data: dict, as_json: bool | None = None, status: int 
     return render_template(template, **data), status
 
 
-def split_ext(name: str, exists) -> tuple[str, str | None]:
+def split_ext(name: str, exists, negotiate: tuple[str, ...] = ()) -> tuple[str, str | None]:
     """'abc.json' → ('abc', 'json') unless 'abc.json' itself exists (identifiers may contain dots).
 
-    The format found is the request's twin format from here on."""
+    Without an extension, a page that also serves the data formats in `negotiate` (RDF: 'ttl', 'jsonld', 'rdf')
+    picks one by the Accept header (`Vary: Accept`). The format found is the request's twin format from here on."""
     ident, ext = _split_ext(name, exists)
+    if negotiate and ext is None:
+        after_this_request(_vary_on_accept)
+        ext = negotiated_format(negotiate)
     g.twin_format = ext
     return ident, ext
+
+
+def negotiated_format(offered: tuple[str, ...]) -> str | None:
+    """The RDF format (of rdf_io.FORMATS) the Accept header prefers to the page, or None for the page.
+
+    A browser (text/html first), `*/*`, no Accept, or one that asks only for application/json gets the page, as
+    before: the JSON twin is named by its address (.json, /api/), never negotiated."""
+    by_type = {FORMATS[f][1]: f for f in offered}
+    best = request.accept_mimetypes.best_match(["text/html", *by_type])
+    return by_type.get(best)
+
+
+def _vary_on_accept(response):
+    response.vary.add("Accept")
+    return response
 
 
 def _split_ext(name: str, exists) -> tuple[str, str | None]:

@@ -1,11 +1,13 @@
 """Dataset pages, their JSON twins and RDF exports; whole-catalogue RDF."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, request, send_file, url_for
+from flask import Blueprint, Response, current_app, request, send_file, url_for
+from markupsafe import Markup
 
 from catalogue.formats.dcat import record_to_graph
 from catalogue.records.history import diff, revision_entry
 from catalogue.formats.rdf_io import FORMATS, serialize
+from catalogue.formats.schemaorg import dataset_jsonld, script_json
 from catalogue.records.schema import readiness_config
 from catalogue.records.service import dataset_summary
 
@@ -44,7 +46,7 @@ def dataset_view_data(dataset) -> dict:
 @bp.route("/datasets/<name>")
 def dataset(name: str):
     cat = catalogue()
-    ident, ext = split_ext(name, lambda i: cat.get(i) is not None)
+    ident, ext = split_ext(name, lambda i: cat.get(i) is not None, negotiate=RDF_FORMATS)
     ds = cat.get(ident)
     if ds is None:
         not_found(f"There is no dataset with the identifier '{ident}'.")
@@ -56,7 +58,21 @@ def dataset(name: str):
     data = dataset_view_data(ds)
     if wants_json():
         return respond("datasets/dataset.html", data)
-    return respond("datasets/dataset.html", {**data, "record": page_record(ds.record)}, False)  # the page reads a shaped copy
+    record = page_record(ds.record)  # the page, and its schema.org description, read a shaped copy
+    jsonld = Markup(script_json(schema_org(ds, record))) if ds.status == "published" else None
+    return respond("datasets/dataset.html", {**data, "record": record, "jsonld": jsonld}, False)
+
+
+def absolute(path: str) -> str:
+    """An absolute URL on the configured public base URL (as RDF dataset URIs are)."""
+    return catalogue().settings.base_url.rstrip("/") + path
+
+
+def schema_org(ds, record: dict) -> dict:
+    """The schema.org Dataset for search engines, in the page's <head>."""
+    return dataset_jsonld(record, absolute(url_for("datasets.dataset", name=ds.id)), catalogue().publisher_names(),
+                          lambda slug: absolute(url_for("publishers.publisher", name=slug)),
+                          {"name": current_app.jinja_env.globals["serviceName"], "url": absolute(url_for("search.home"))})
 
 
 def _may_see_authors(ds) -> bool:
