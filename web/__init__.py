@@ -16,7 +16,7 @@ from catalogue.settings import Settings
 
 from web import auth, errors, filters
 from web.services import KEY as SERVICES_KEY, Services
-from web.views import api, apidocs, audit, datasets, feeds, harvest, info, publish, publishers, search, site
+from web.views import api, apidocs, audit, ckan_api, datasets, feeds, harvest, info, publish, publishers, search, site
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -34,8 +34,8 @@ def _secret_key(settings: Settings) -> str:
 
 def blueprints() -> list:
     """Every blueprint, in the order they are registered: app-wide pieces first, then one per area."""
-    return [errors.bp, filters.bp, auth.bp, api.bp, publish.bp, search.bp, datasets.bp, publishers.bp, audit.bp,
-            harvest.bp, info.bp, site.bp, feeds.bp, apidocs.bp]
+    return [errors.bp, filters.bp, auth.bp, api.bp, ckan_api.bp, publish.bp, search.bp, datasets.bp, publishers.bp,
+            audit.bp, harvest.bp, info.bp, site.bp, feeds.bp, apidocs.bp]
 
 
 def create_app(settings: Settings | None = None, catalogue: Catalogue | None = None) -> Flask:
@@ -60,6 +60,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     for bp in blueprints():
         app.register_blueprint(bp)
     csrf.exempt(api.bp)  # the API takes bearer tokens only, never cookies
+    csrf.exempt(ckan_api.bp)  # read-only; CKAN clients POST their parameters as JSON
 
     @app.route("/assets/<path:filename>")
     def govuk_assets(filename: str):
