@@ -205,3 +205,17 @@ def test_our_ckan_harvester_harvests_us_incrementally_and_field_for_field(writab
         assert copy == carried(record), ident
     assert empty_catalogue.publisher_names() == {p: n for p, n in source.publisher_names().items()
                                                  if p in {r["publisher"] for r in originals.values()}}
+
+
+@pytest.mark.parametrize("body, content_type, status", [
+    (b"[" * 100000, "application/json", 400), (b'{"a":' * 5000 + b"1" + b"}" * 5000, "application/json", 400),
+    (b"\xff\xfe", "application/json", 400), (b"[1]", "application/json", 400),
+    (b'{"rows": 1.0}', "application/json", 409), (b'{"rows": true}', "application/json", 409),
+    (b'{"q": {"a": 1}}', "application/json", 409), (b'{"fq": ["x"]}', "application/json", 409),
+    (b"rows=5&include_private=false", "application/x-www-form-urlencoded", 200)])
+def test_hostile_bodies_get_ckan_errors(client, body, content_type, status):
+    resp = client.post("/api/3/action/package_search", data=body, content_type=content_type)
+    assert resp.status_code == status and resp.get_json()["success"] is (status == 200)
+    for action in ("package_show", "organization_show", "tag_list", "organization_list", "package_list",
+                   "current_package_list_with_resources", "help_show"):
+        assert client.post(f"/api/3/action/{action}", data=body, content_type=content_type).status_code < 500

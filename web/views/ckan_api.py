@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, jsonify, request, url_for
 
 from catalogue.formats.ckan import package_from_record
 from catalogue.formats.ckan_query import MATCH_ALL, CkanQueryError, boolean, integer, parse_search, search
+from catalogue.records.files import InputError, decode, loads
 from catalogue.records.scoring import readiness
 from catalogue.search import SearchQuery
 
@@ -27,12 +28,21 @@ def _help(action: str) -> str:
 
 def _params() -> dict:
     """The action's parameters: the query string, or a JSON object body (as ckanapi POSTs)."""
+    if request.method == "POST" and request.form:
+        return _flat(request.form)
     if request.method == "POST" and request.get_data():
-        body = request.get_json(silent=True)
+        try:  # the strict reader every body of ours goes through (depth, size, encoding)
+            body = loads(decode(request.get_data(), "request body"), "request body")
+        except InputError as exc:
+            raise _Error(400, "Bad Request", f"Bad request - JSON Error: {exc}") from None
         if not isinstance(body, dict):
             raise _Error(400, "Bad Request", "Bad request - JSON Error: the body is not a JSON object")
         return body
-    return {k: (v[0] if len(v) == 1 else v) for k, v in request.args.lists()}
+    return _flat(request.args)
+
+
+def _flat(args) -> dict:
+    return {k: (v[0] if len(v) == 1 else v) for k, v in args.lists()}
 
 
 def _packages() -> tuple[list[dict], dict[str, str]]:
