@@ -151,17 +151,20 @@ def parse_fq(text: str) -> list[Clause]:
         pos = m.end()
         if m["open"]:
             depth += 1
-            negated.append(m["open"].startswith("-"))
+            negated.append((m["open"].startswith("-"), len(clauses)))
             continue
         if m["close"]:
             depth -= 1
             if depth < 0:
                 raise CkanQueryError("fq: unbalanced parentheses", kind="Search Query Error")
-            negated.pop()
+            neg, first = negated.pop()
+            if neg and len(clauses) - first > 1:  # NOT (a AND b) is an OR, which we do not take
+                raise CkanQueryError("fq: -( ) around more than one clause is not supported",
+                                     kind="Search Query Error", fields={"fq": ["Unsupported query"]})
             continue
         if m["op"] or m["all"]:
             continue
-        clauses.append(_clause(m["field"], m["value"], (m["sign"] == "-") != (sum(negated) % 2 == 1)))
+        clauses.append(_clause(m["field"], m["value"], (m["sign"] == "-") != (sum(n for n, _ in negated) % 2 == 1)))
     if depth:
         raise CkanQueryError("fq: unbalanced parentheses", kind="Search Query Error")
     return clauses

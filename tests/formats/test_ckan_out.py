@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 import pytest
 
 from catalogue.formats.ckan import ckan_name, package_from_record, transform_package
+from catalogue.formats.ckan_query import CkanQueryError, parse_fq
 from tests.support.app import SEED_RECORDS
 
 # What the CKAN mapping carries, and so what must come back unchanged.
@@ -65,3 +66,20 @@ def test_a_minimal_record_maps():
     pkg = package_from_record({"identifier": "min", "title": "T", "publisher": "p"})
     assert pkg["name"] == "min" and pkg["extras"] == [] and pkg["resources"] == [] and pkg["tags"] == []
     assert transform_package(pkg).record["title"] == "T"
+
+
+@pytest.mark.parametrize("fq, fields", [
+    ("", []), ("*:*", []), ("organization:dfe", [("organization", "dfe", False)]),
+    ("+(organization:dfe) +metadata_modified:[2024-01-01T00:00:00.000001Z TO *]",  # what our harvester sends
+     [("organization", "dfe", False), ("metadata_modified", None, False)]),
+    ('-tags:"school census" AND res_format:CSV', [("tags", "school census", True), ("res_format", "CSV", False)]),
+    ("-(tags:a)", [("tags", "a", True)])])
+def test_fq_as_ckan_clients_send_it(fq, fields):
+    assert [(c.field, c.value, c.negate) for c in parse_fq(fq)] == fields
+
+
+@pytest.mark.parametrize("fq", ["tags:a OR tags:b", "-(tags:a tags:b)", "(tags:a", "tags:a)", "evil:x", "nonsense",
+                                "metadata_modified:[soon TO *]", "tags:[a TO b]"])
+def test_fq_we_cannot_honour_is_refused_not_guessed(fq):
+    with pytest.raises(CkanQueryError):
+        parse_fq(fq)
