@@ -103,6 +103,11 @@ def test_schemathesis_finds_no_server_errors_and_every_response_conforms(writabl
     headers = {"publisher": {"Authorization": f"Bearer {api_token(app, publisher=publisher)}"},
                "steward": {"Authorization": f"Bearer {api_token(app, role='steward')}"}}
     own, known = _examples(seed_records, publisher)
+    draft_id = "openapi-draft"  # an incomplete draft: it stays a draft, so publishing it is refused (422)
+    resp = app.test_client().post("/api/datasets?draft=1", headers=headers["publisher"],
+                                  json={"identifier": draft_id, "publisher": publisher})
+    assert resp.status_code == 200, resp.get_json()
+    known["draft_id"] = draft_id
     schema = schemathesis.openapi.from_wsgi("/openapi.json", app)
     seen: dict[str, set[int]] = {}
     started = time.monotonic()
@@ -134,7 +139,9 @@ def test_schemathesis_finds_no_server_errors_and_every_response_conforms(writabl
             elif op.path == "/api/datasets/{dataset_id}/withdraw":
                 continue  # withdrawing the record would change what later operations see; fuzzing covers it
             elif op.path == "/api/datasets/{dataset_id}/publish":
-                body = None
+                params = {"dataset_id": draft_id}
+            elif op.path == "/api/datasets/{dataset_id}" and op.method.upper() == "GET":
+                call(op.Case(path_parameters={"dataset_id": draft_id}, query={"draft": "1"}))
             elif op.path in ("/api/datasets", "/api/uploads"):
                 body = ({**copy.deepcopy(own), "identifier": "openapi-new-record"} if op.path == "/api/datasets"
                         else [copy.deepcopy(own)])
@@ -148,4 +155,5 @@ def test_schemathesis_finds_no_server_errors_and_every_response_conforms(writabl
     assert elapsed < 100
     assert 200 in seen["GET /datasets/{dataset_id}.json"] and 200 in seen["GET /api/datasets/{dataset_id}"]
     assert 200 in seen["GET /audit.json"] and 200 in seen["PUT /api/datasets/{dataset_id}"]
-    assert 201 in seen["POST /api/datasets"]
+    assert 201 in seen["POST /api/datasets"] and 200 in seen["GET /publish/drafts/{draft_id}.json"]
+    assert 422 in seen["POST /api/datasets/{dataset_id}/publish"]
