@@ -173,6 +173,10 @@ class Catalogue:
         """How many datasets are published."""
         return self.store.count()
 
+    def change_mark(self) -> int:
+        """The store's revision counter: it moves on every write, so caches of derived views key on it."""
+        return self.store.max_seq()
+
     def published_ids(self) -> list[str]:
         """Identifiers of the published datasets, in order, without reading record bodies (for the sitemap)."""
         return sorted(ident for ident, _pub, _title, status, _rev in self.store.dataset_keys() if status == PUBLISHED)

@@ -2,6 +2,8 @@
 read us. The mapping is catalogue.formats.ckan; package_search's query logic is catalogue.formats.ckan_query."""
 from __future__ import annotations
 
+import threading
+
 from flask import Blueprint, current_app, jsonify, request, url_for
 
 from catalogue.formats.ckan import package_from_record
@@ -45,12 +47,24 @@ def _flat(args) -> dict:
     return {k: (v[0] if len(v) == 1 else v) for k, v in args.lists()}
 
 
+_CACHE: dict = {}  # per process: (catalogue, revision counter, publisher names) -> packages
+_CACHE_LOCK = threading.Lock()
+
+
 def _packages() -> tuple[list[dict], dict[str, str]]:
-    """Every published dataset as a CKAN package (drafts and withdrawn records are not published), and org titles."""
-    names = catalogue().publisher_names()
-    return [package_from_record(d.record, publisher_name=names.get(d.publisher, ""), created=d.created_at,
-                                modified=d.updated_at, readiness=readiness(d.record).to_dict())
-            for d in catalogue().datasets()], names
+    """Every published dataset as a CKAN package (drafts and withdrawn records are not published), and org titles.
+    Built once per change of the store (its revision counter) or of publisher names, not once per request."""
+    cat = catalogue()
+    names = cat.publisher_names()
+    key = (cat.settings.db_url, cat.change_mark(), tuple(sorted(names.items())))
+    with _CACHE_LOCK:
+        if _CACHE.get("key") != key:
+            _CACHE["value"] = [package_from_record(d.record, publisher_name=names.get(d.publisher, ""),
+                                                   created=d.created_at, modified=d.updated_at,
+                                                   readiness=readiness(d.record).to_dict())
+                               for d in cat.datasets()]
+            _CACHE["key"] = key
+        return _CACHE["value"], names
 
 
 def _find(packages: list[dict], ref) -> dict:
