@@ -11,7 +11,7 @@ from catalogue.search import SearchEngine, SearchQuery, SearchResult, make_engin
 from catalogue.search.documents import search_document
 from catalogue.settings import Settings
 from catalogue.records.store import PUBLISHED, Dataset, Revision, Store
-from catalogue.records.validation import Problem, Report, misshapen, storable_text, unstorable, validate
+from catalogue.records.validation import UNSTORABLE_CODES, Problem, Report, misshapen, storable_text, validate
 
 
 @dataclass
@@ -24,6 +24,16 @@ class SaveResult:
     def to_dict(self) -> dict:
         return {"identifier": self.identifier, "action": self.action, "revision": self.revision,
                 "report": self.report.to_dict()}
+
+
+def _flaggable(record, report: Report) -> bool:
+    """An invalid record may still be stored, flagged, if it can be found and shown: it has an identifier,
+    publisher and title, no text or numbers no store can hold (read from its report: lone surrogates, NUL, NaN,
+    huge numbers) and no values of the wrong type."""
+    return (isinstance(record, dict)
+            and all(isinstance(record.get(k), str) and record.get(k) for k in ("identifier", "publisher", "title"))
+            and not any(p.code in UNSTORABLE_CODES for p in report.issues)
+            and not misshapen(record))
 
 
 class Catalogue:
@@ -68,10 +78,7 @@ class Catalogue:
             report = validate(record)
             ident = record.get("identifier") if isinstance(record, dict) else None
             ident = ident if isinstance(ident, str) and storable_text(ident) else ""
-            storable = isinstance(record, dict) and all(isinstance(record.get(k), str) and record.get(k)
-                                                        for k in ("identifier", "publisher", "title")) \
-                and not unstorable(record)  # lone surrogates, NUL, NaN: never stored, even when flagged
-            if not report.valid and not (allow_invalid and storable and not misshapen(record)):
+            if not report.valid and not (allow_invalid and _flaggable(record, report)):
                 results.append(SaveResult(ident, "rejected", report))
             else:
                 results.append(None)

@@ -27,6 +27,7 @@ TYPE_NAMES = {"string": "text", "integer": "a whole number", "number": "a number
 UNSTORABLE_TEXT = "unstorable-text"  # a lone surrogate or NUL: no store or page can hold it
 NON_FINITE_NUMBER = "non-finite-number"  # NaN or Infinity
 NUMBER_TOO_LARGE = "number-too-large"  # more than 300 digits
+UNSTORABLE_CODES = (UNSTORABLE_TEXT, NON_FINITE_NUMBER, NUMBER_TOO_LARGE)  # never stored, even flagged
 END_BEFORE_START = "end-before-start"  # coverage ends before it starts
 DUPLICATE_VARIABLE = "duplicate-variable"  # two variables with one name
 RECOMMENDED_MISSING = "recommended-missing"  # a recommended field is empty (a warning)
