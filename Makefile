@@ -11,7 +11,7 @@ N ?= 10000
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-wheel test-postgres test-browser test-integration bench bench-audit bench-export bench-harvest install assets reindex clean
+.PHONY: run test test-wheel test-postgres test-browser test-integration bench bench-audit bench-export bench-harvest bench-relevance install assets reindex clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -96,6 +96,11 @@ bench-audit: install
 # requests, peak server RSS.
 bench-export: install
 	$(BIN)/python benchmarks/bench_export.py --n $(N)
+
+# Search relevance on the judged queries (tests/search/judgements.json): nDCG@10, recall@10, zero-result rate
+# per engine.
+bench-relevance: install
+	$(BIN)/python benchmarks/bench_relevance.py
 
 reindex: install
 	$(BIN)/catalogue reindex
