@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import (JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, create_engine, event,
-                        func, select)
+from sqlalchemy import (JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, bindparam, create_engine,
+                        event, func, insert, select, update)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
@@ -209,38 +209,78 @@ class Store:
 
     def put_many(self, items: list[tuple[dict, dict]], *, author: str, route: str,
                  note: str = "") -> list[WriteResult]:
-        """Store several records in one transaction (all or nothing), each as its own revision."""
+        """Store several records in one transaction (all or nothing), each as its own revision, in a few bulk
+        statements: one read of the current rows (locked on PostgreSQL), one insert of the new datasets, one of the
+        revisions (returning their numbers on the revision counter) and one update of the datasets."""
         for attempt in range(5):
             try:
                 with Session(self.engine) as s, s.begin():
-                    return [self._put(s, rec, rep, author=author, route=route, note=note) for rec, rep in items]
-            except IntegrityError:  # a concurrent writer took the same revision number: retry
+                    return self._put_many(s, items, author=author, route=route, note=note)
+            except IntegrityError:  # a concurrent writer took the same dataset id or revision number: retry
                 if attempt == 4:
                     raise
         raise AssertionError("unreachable")
 
     @staticmethod
-    def _put(s: Session, record: dict, report: dict, *, author: str, route: str, note: str) -> WriteResult:
+    def _put_many(s: Session, items: list[tuple[dict, dict]], *, author: str, route: str,
+                  note: str) -> list[WriteResult]:
         now = utc_now()
-        row = s.get(DatasetRow, record["identifier"], with_for_update=True)
-        if row is not None and row.status == PUBLISHED and row.record == record:
-            return WriteResult("unchanged", row.revision, row.seq)
-        action = "created" if row is None else "updated"
-        number = 1 if row is None else row.revision + 1
-        rev = RevisionRow(dataset_id=record["identifier"], number=number, action=action, author=author,
-                          route=route, note=note, created_at=now, record=record)
-        if row is None:
-            row = DatasetRow(id=record["identifier"], created_at=now, seq=0)
-            s.add(row)
-        row.publisher, row.title = record["publisher"], record["title"]
-        row.status, row.withdrawn_reason = PUBLISHED, ""
-        row.record, row.report = record, report
-        row.revision, row.updated_at = number, now
-        s.flush()
-        s.add(rev)
-        s.flush()
-        row.seq = rev.seq
-        return WriteResult(action, number, rev.seq)
+        ids = sorted({record["identifier"] for record, _ in items})
+        current: dict[str, dict] = {}  # id -> what the dataset row holds (or will hold) in this transaction
+        table = DatasetRow.__table__
+        for start in range(0, len(ids), 500):
+            q = select(table.c.id, table.c.status, table.c.record, table.c.revision, table.c.seq) \
+                .where(table.c.id.in_(ids[start:start + 500])).order_by(table.c.id).with_for_update()
+            for row in s.execute(q):
+                current[row.id] = {"status": row.status, "record": row.record, "revision": row.revision,
+                                   "seq": row.seq, "new": False}
+        results: list[WriteResult | None] = []
+        revisions, changed = [], []  # one revision per change, and (result position, dataset values) for each
+        same: list[tuple[int, int]] = []  # (result position, revision index): unchanged from a change in this batch
+        for record, report in items:
+            ident = record["identifier"]
+            now_row = current.get(ident)
+            if now_row is not None and now_row["status"] == PUBLISHED and now_row["record"] == record:
+                if now_row["seq"] is None:
+                    same.append((len(results), now_row["rev_index"]))
+                results.append(WriteResult("unchanged", now_row["revision"], now_row["seq"]))
+                continue
+            action = "created" if now_row is None else "updated"
+            number = 1 if now_row is None else now_row["revision"] + 1
+            if now_row is None:
+                now_row = current[ident] = {"new": True}
+            now_row.update(status=PUBLISHED, record=record, revision=number, seq=None, rev_index=len(revisions))
+            revisions.append({"dataset_id": ident, "number": number, "action": action, "author": author,
+                              "route": route, "note": note, "created_at": now, "record": record})
+            changed.append((len(results), ident, record, report, number))
+            results.append(WriteResult(action, number, None))
+        if not revisions:
+            return results  # type: ignore[return-value]
+        latest: dict[str, dict] = {}  # id -> the dataset's values after its last change in this batch
+        for _pos, ident, record, report, number in changed:
+            latest[ident] = {"publisher": record["publisher"], "title": record["title"], "status": PUBLISHED,
+                             "withdrawn_reason": "", "record": record, "report": report, "revision": number,
+                             "updated_at": now}
+        new = [{"id": ident, "created_at": now, "seq": 0, **latest[ident]} for ident, row in current.items()
+               if row["new"]]
+        if new:  # inserted whole before their revisions (the foreign key); only seq is set afterwards
+            s.execute(insert(table), new)
+        revs = RevisionRow.__table__
+        seqs = list(s.execute(insert(revs).returning(revs.c.seq, sort_by_parameter_order=True), revisions).scalars())
+        last_seq: dict[str, int] = {}
+        for (pos, ident, *_), seq in zip(changed, seqs):
+            results[pos].seq = last_seq[ident] = seq  # type: ignore[union-attr]
+        for pos, index in same:
+            results[pos].seq = seqs[index]  # type: ignore[union-attr]
+        by_id = table.c.id == bindparam("key")
+        if new:
+            s.execute(update(table).where(by_id).values(seq=bindparam("new_seq")),
+                      [{"key": row["id"], "new_seq": last_seq[row["id"]]} for row in new])
+        old = [{"key": ident, **values, "seq": last_seq[ident]} for ident, values in latest.items()
+               if not current[ident]["new"]]
+        if old:
+            s.execute(update(table).where(by_id), old)
+        return results  # type: ignore[return-value]
 
     def withdraw(self, dataset_id: str, *, reason: str, author: str, route: str) -> WriteResult | None:
         now = utc_now()

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
@@ -30,6 +31,7 @@ NUMBER_TOO_LARGE = "number-too-large"  # more than 300 digits
 UNSTORABLE_CODES = (UNSTORABLE_TEXT, NON_FINITE_NUMBER, NUMBER_TOO_LARGE)  # never stored, even flagged
 END_BEFORE_START = "end-before-start"  # coverage ends before it starts
 DUPLICATE_VARIABLE = "duplicate-variable"  # two variables with one name
+LEAD_TIME_MIN_ABOVE_MAX = "lead-time-min-above-max"  # access.leadTimeWeeks: min is more than max
 RECOMMENDED_MISSING = "recommended-missing"  # a recommended field is empty (a warning)
 NOT_AN_OBJECT = "type"  # the record itself is not a JSON object: a JSON Schema type error at $
 
@@ -94,6 +96,84 @@ def with_codes(data):
 @lru_cache(maxsize=1)
 def _validator() -> Draft202012Validator:
     return Draft202012Validator(dataset_schema(), format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+@lru_cache(maxsize=1)
+def _fast_validator() -> jsonschema_rs.Draft202012Validator:
+    """jsonschema-rs on the same schema, asked only "valid or not?". Its formats and patterns call back into the
+    checks the full validator makes (jsonschema's format checker, re.search), so Rust's regex and format rules,
+    which differ at the edges (Python's \\s takes U+001C, its $ a final newline), cannot make it more lenient."""
+    formats: dict = {}
+    return jsonschema_rs.Draft202012Validator(_python_checks(dataset_schema(), formats), formats=formats,
+                                              validate_formats=True)
+
+
+def _python_checks(node, formats: dict):
+    """A copy of a schema node with every `format` and `pattern` turned into a custom format (in allOf) that runs
+    the Python check. Schema-aware: property names such as "format" are left alone."""
+    if not isinstance(node, dict):
+        return node
+    out = {}
+    for key, value in node.items():
+        if key in ("properties", "$defs", "patternProperties"):
+            out[key] = {name: _python_checks(sub, formats) for name, sub in value.items()}
+        elif key in ("items", "additionalProperties", "not", "contains", "if", "then", "else"):
+            out[key] = _python_checks(value, formats)
+        elif key in ("anyOf", "allOf", "oneOf", "prefixItems"):
+            out[key] = [_python_checks(sub, formats) for sub in value]
+        elif key not in ("format", "pattern"):
+            out[key] = value
+    checks = []
+    if isinstance(node.get("format"), str):
+        name = f"python-format-{node['format']}"
+        formats[name] = lambda value, fmt=node["format"]: Draft202012Validator.FORMAT_CHECKER.conforms(value, fmt)
+        checks.append({"format": name})
+    if isinstance(node.get("pattern"), str):
+        name = f"python-pattern-{len(formats)}"
+        formats[name] = lambda value, pattern=node["pattern"]: re.search(pattern, value) is not None
+        checks.append({"format": name})
+    if checks:
+        out["allOf"] = out.get("allOf", []) + checks
+    return out
+
+
+def _plain(record: dict) -> bool:
+    """True when every value is of an exact JSON type, every text is free of lone surrogates and NUL, and every
+    number is finite and under MAX_NUMBER: then _value_issues finds nothing and jsonschema-rs reads the record as
+    jsonschema does (it would take a tuple as an array; jsonschema does not). No paths kept: this is the quick
+    look; _value_issues walks again, with paths, only when it says False."""
+    stack = [record]
+    pop, push, extend = stack.pop, stack.append, stack.extend
+    while stack:
+        value = pop()
+        kind = type(value)
+        if kind is str:
+            if "\x00" in value or (not value.isascii() and SURROGATE.search(value)):
+                return False
+        elif kind is dict:
+            for key in value:
+                if type(key) is not str or "\x00" in key or (not key.isascii() and SURROGATE.search(key)):
+                    return False
+            extend(value.values())
+        elif kind is list:
+            extend(value)
+        elif kind is int:
+            if not -MAX_NUMBER < value < MAX_NUMBER:
+                return False
+        elif kind is float:
+            if not math.isfinite(value):
+                return False
+        elif value is not None and kind is not bool:
+            return False
+    return True
+
+
+def _schema_valid(record: dict) -> bool:
+    """The quick yes of jsonschema-rs for a plain record; False (so the full check runs) on any doubt."""
+    try:
+        return _fast_validator().is_valid(record)
+    except (ValueError, TypeError, OverflowError):
+        return False
 
 
 def json_path(parts) -> str:
@@ -207,6 +287,14 @@ def _consistency(record: dict) -> list[Problem]:
         if isinstance(start, str) and isinstance(end, str) and end < start:
             issues.append(Problem("$.coverage.temporalEnd", END_BEFORE_START,
                                   "The end of coverage is before its start.", ERROR))
+    access = record.get("access")
+    weeks = access.get("leadTimeWeeks") if isinstance(access, dict) else None
+    if isinstance(weeks, dict):
+        low, high = weeks.get("min"), weeks.get("max")
+        if type(low) is int and type(high) is int and high < low:
+            issues.append(Problem("$.access.leadTimeWeeks.max", LEAD_TIME_MIN_ABOVE_MAX,
+                                  f"The longest lead time ({high} weeks) is shorter than the shortest ({low} weeks).",
+                                  ERROR))
     variables = record.get("variables")
     if isinstance(variables, list):
         seen: set = set()
@@ -303,12 +391,14 @@ def validate(record) -> Report:
         kind = {list: "a list", str: "text", int: "a number", float: "a number", bool: "true/false",
                 type(None): "null"}.get(type(record), type(record).__name__)
         return Report([Problem("$", NOT_AN_OBJECT, f"A record must be a JSON object, not {kind}.", ERROR)])
-    issues = _value_issues(record)
-    try:
-        issues += _schema_errors(record)
-    except ValueError:  # jsonschema cannot even print a number of over 4,300 digits; the issues above say so
-        if not issues:
-            raise
+    plain = _plain(record)
+    issues = [] if plain else _value_issues(record)
+    if not (plain and _schema_valid(record)):  # most records pass the quick check; the rest get every problem
+        try:
+            issues += _schema_errors(record)
+        except ValueError:  # jsonschema cannot even print a number of over 4,300 digits; the issues above say so
+            if not issues:
+                raise
     issues += _consistency(record)
     issues += _recommended_warnings(record, dataset_schema())
     for issue in issues:  # messages and paths may quote the bad text
