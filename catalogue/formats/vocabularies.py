@@ -14,49 +14,33 @@ from urllib.parse import quote
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, SKOS
 
-from catalogue.formats.dcat.vocab import GEOGRAPHY, NATIONS, PREFIXES
-from catalogue.records.registers import Entry, Register, registers
+from catalogue.formats.dcat.vocab import (GEOGRAPHY, NATIONS, PREFIXES, concept_for, concept_iri,
+                                          register_of, scheme_iri)
+from catalogue.records.registers import Entry, registers
+
+__all__ = ["SCHEMES", "Scheme", "concept_for", "concept_graph", "concept_iri", "register_of", "scheme_graph",
+           "scheme_iri", "vocabulary_graph"]
 
 
 @dataclass(frozen=True)
 class Scheme:
     name: str  # the address segment: /vocab/<name>
-    field: str  # the attribute of registers()
     title: str
     description: str
 
 
 SCHEMES = {s.name: s for s in (
-    Scheme("linkage-roles", "roles", "Linkage roles",
+    Scheme("linkage-roles", "Linkage roles",
            "The kinds of key a variable can hold to link records: person, address, area and organisation "
            "identifiers, and quasi-identifiers that link only probabilistically."),
-    Scheme("tres", "tres", "Trusted research environments",
+    Scheme("tres", "Trusted research environments",
            "Secure environments that give accredited researchers access to linked government data."),
-    Scheme("legal-gateways", "gateways", "Legal gateways",
+    Scheme("legal-gateways", "Legal gateways",
            "Legislation that permits public bodies to share data for research and statistics."),
 )}
 KIND_LABELS = {"person": "Person identifiers", "address": "Address identifiers", "area": "Area codes",
                "organisation": "Organisation identifiers", "quasi": "Quasi-identifiers (probabilistic linkage)",
                "other": "Other identifiers (never make a link)"}
-
-
-def register_of(scheme: str) -> Register:
-    """The register behind a scheme name; KeyError for an unknown name."""
-    return getattr(registers(), SCHEMES[scheme].field)
-
-
-def scheme_iri(base_uri: str, scheme: str) -> URIRef:
-    return URIRef(f"{base_uri.rstrip('/')}/vocab/{scheme}")
-
-
-def concept_iri(base_uri: str, scheme: str, entry_id: str) -> URIRef:
-    return URIRef(f"{scheme_iri(base_uri, scheme)}/{quote(entry_id, safe='')}")
-
-
-def concept_for(base_uri: str, scheme: str, text: str | None) -> tuple[URIRef, Entry] | None:
-    """The concept a record's free text names (an id, name or alias of the register's entry), or None."""
-    entry = register_of(scheme).match(text)
-    return (concept_iri(base_uri, scheme, entry.id), entry) if entry else None
 
 
 def _url(text) -> URIRef | None:

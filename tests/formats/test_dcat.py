@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from pyshacl import validate as shacl_validate
-from rdflib import RDF, BNode, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, RDFS, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 
 from catalogue.formats.dcat import (ACCESS_RIGHT, CAT, DCAT, DCATAP, DCTERMS, catalogue_graph, gateway_iri,
@@ -228,6 +228,55 @@ def test_gateway_iris_only_for_known_acts():
     assert gateway_iri("Imaginary Act 2099 s.1") is None
 
 
+CSVW = Namespace("http://www.w3.org/ns/csvw#")
+DQV = Namespace("http://www.w3.org/ns/dqv#")
+SKOS = Namespace("http://www.w3.org/2004/02/skos/core#")
+
+
+def _columns(g: Graph) -> dict[str, URIRef]:
+    return {str(g.value(c, CSVW.name)): c for c in g.subjects(RDF.type, CSVW.Column)}
+
+
+def test_variables_are_csvw_columns_with_concepts_measurements_and_provenance():
+    g = record_to_graph(_full(), BASE)
+    cols = _columns(g)
+    nhs = cols["nhs"]
+    role = URIRef(f"{BASE}/vocab/linkage-roles/nhs-number")
+    assert g.value(nhs, CAT.linkageRole) == role
+    assert (role, RDF.type, SKOS.Concept) in g and g.value(role, SKOS.inScheme) == URIRef(
+        f"{BASE}/vocab/linkage-roles")
+    assert str(g.value(role, SKOS.prefLabel)) == "NHS number"
+    assert str(g.value(g.value(nhs, DCTERMS.provenance), RDFS.label)) == "From PDS."
+    measures = {str(n): g.value(g.value(c, DQV.hasQualityMeasurement), DQV.value) for n, c in cols.items()
+                if g.value(c, DQV.hasQualityMeasurement) is not None}
+    assert {k: v.toPython() for k, v in measures.items()} == {"z": 0, "a": 50.5, "nhs": 100.0}
+    m = g.value(nhs, DQV.hasQualityMeasurement)
+    assert g.value(m, DQV.computedOn) == nhs and g.value(m, DQV.isMeasurementOf) == CAT.VariableCompleteness
+    assert (CAT.VariableCompleteness, RDF.type, DQV.Metric) in g
+    assert g.value(cols["a"], CSVW.title) == Literal("A", lang="en")
+
+
+def test_routes_and_gateways_that_name_a_register_entry_link_to_its_concept():
+    g = record_to_graph(_full(), BASE)
+    tres = set(g.objects(None, CAT.tre))
+    assert tres == {URIRef(f"{BASE}/vocab/tres/sail-databank")}
+    # "Common law duty of confidence" is no register entry, so it links to nothing
+    assert set(g.objects(None, CAT.gateway)) == {URIRef(f"{BASE}/vocab/legal-gateways/hsca-2012-s261")}
+    texts = {str(o) for o in g.objects(None, CAT.legalGateway)}
+    assert texts == {"Health and Social Care Act 2012 s.261", "Common law duty of confidence"}  # text kept
+
+
+def test_plain_literal_variable_facts_from_older_exports_are_still_read():
+    data = f"""@prefix csvw: <http://www.w3.org/ns/csvw#> . @prefix dcat: <http://www.w3.org/ns/dcat#> .
+    @prefix dct: <http://purl.org/dc/terms/> . @prefix cat: <{CAT}> .
+    <{BASE}/datasets/old> a dcat:Dataset ; dct:identifier "old" ; csvw:tableSchema [ csvw:column (
+        [ csvw:name "nhs" ; cat:linkageRole "nhs-number" ; cat:completeness 99.5 ; cat:collectionMethod "PDS"@en ]
+    ) ] ."""
+    record = graph_to_records(Graph().parse(data=data, format="turtle"))[0]
+    assert record["variables"] == [{"name": "nhs", "linkageRole": "nhs-number", "completeness": 99.5,
+                                    "collectionMethod": "PDS"}]
+
+
 def test_records_added_to_one_graph_come_back_apart(seed_records):
     records = seed_records[:10] + EDGE_RECORDS  # they share publisher, theme and nation nodes
     g = Graph()
@@ -247,6 +296,9 @@ def test_record_without_identifier_is_refused(example_record):
 def test_catalogue_of_every_seed_record_conforms_to_dcat_ap_3(seed_catalogue, seed_records, shapes):
     g = seed_catalogue
     assert len(list(g.subjects(RDF.type, DCAT.Catalog))) == 1
+    # variables, their linkage-role concepts and completeness measurements are in what the shapes check
+    assert len(set(g.subjects(RDF.type, CSVW.Column))) > 20
+    assert len(set(g.objects(None, CAT.linkageRole))) > 3 and set(g.subjects(RDF.type, DQV.QualityMeasurement))
     assert len(list(g.objects(None, DCAT.dataset))) == len(seed_records) + len(EDGE_RECORDS)
     assert _violations(g, shapes) == []
 

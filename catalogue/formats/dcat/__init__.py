@@ -8,7 +8,12 @@ Vocabulary choices, in short:
 - Agents are foaf:Agent/foaf:Organization at <base>/publishers/<slug>, with dct:identifier <slug>.
 - The IAO and the support inbox are prov:qualifiedAttribution nodes with dcat:hadRole (dcat:contactPoint carries
   no role); the owner is one with the INSPIRE "owner" role, a team an org:OrganizationalUnit of the organisation.
-- Variables are CSVW columns (csvw:tableSchema / csvw:column), in order as an rdf:List.
+- Variables are CSVW columns (csvw:tableSchema / csvw:column), in order as an rdf:List: W3C's vocabulary for a
+  table's columns (name, title, datatype), where DCAT-AP 3 has none and HealthDCAT-AP none yet for variables. A
+  column's linkage role is the SKOS concept <base>/vocab/linkage-roles/<id>, its completeness a W3C DQV
+  dqv:QualityMeasurement (percent), its collection method a dct:ProvenanceStatement.
+- A TRE route and a legal gateway that a register entry names also link to its concept (cat:tre, cat:gateway);
+  the text is kept. The concept schemes themselves are catalogue.formats.vocabularies.
 - Facts with no published term (access routes, lead time, legal gateways as text, ...) use the CAT namespace.
 - RDF has no order for repeated values: where a list is not in the reader's order (sorted, without duplicates) or
   is empty, an rdf:List of the same nodes is added under cat:<field>Order, so the round trip is exact.

@@ -13,7 +13,7 @@ from catalogue.formats.dcat.vocab import CAT, CDDO, DCAT, DCATAP
 from catalogue.formats.rdf_io import RDFError, parse_rdf
 from catalogue.formats.result import Mapped, RecordError
 
-TRANSFORM_VERSION = "dcat-1"  # bump when this mapping changes, so harvests map unchanged payloads again
+TRANSFORM_VERSION = "dcat-2"  # bump when this mapping changes, so harvests map unchanged payloads again
 CSVW_TABLE = URIRef("http://www.w3.org/ns/csvw#tableSchema")
 # The dataset properties read.py maps (or deliberately reads past); any other is reported as unmapped.
 _KNOWN = {RDF.type, RDFS.comment, OWL.versionInfo, PROV.qualifiedAttribution, CDDO.securityClassification, CSVW_TABLE,

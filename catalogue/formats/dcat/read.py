@@ -10,7 +10,7 @@ from rdflib.namespace import CSVW, DCTERMS, FOAF, ORG, OWL, PROV, SKOS, XSD
 from rdflib.term import Node
 
 from catalogue.records.schema import dataset_schema
-from catalogue.formats.dcat.vocab import (ACCESS_RIGHTS, CAT, CDDO, DATATYPES, DCAT, DCATAP, IANA, LOCN, NATIONS,
+from catalogue.formats.dcat.vocab import (ACCESS_RIGHTS, CAT, CDDO, DATATYPES, DCAT, DCATAP, DQV, IANA, LOCN, NATIONS,
                     SDO, TIME, VCARD, AREA_NATIONS, DATATYPE_NAMES, ISO_DATE, canonical, sort_key, theme_uri)
 from catalogue.formats.normalise import (ID_PATTERN, MEDIA_TYPE, access_rights_iri, frequency_code, identifier_slug,
                                          is_url, publisher_slug)
@@ -310,6 +310,15 @@ def _law(g: Graph, node: Node) -> str | None:
         str(node) if isinstance(node, URIRef) else None)
 
 
+def _lead_time_weeks(g: Graph, node: Node) -> dict | None:
+    """cat:leadTimeMinWeeks and cat:leadTimeMaxWeeks as {"min", "max"}; none without a whole-number minimum."""
+    low = _number(g.value(node, CAT.leadTimeMinWeeks), integer=True)
+    high = _number(g.value(node, CAT.leadTimeMaxWeeks), integer=True)
+    if not isinstance(low, int) or low < 0:
+        return None
+    return {"min": low, "max": high} if isinstance(high, int) and high >= 0 else {"min": low}
+
+
 def _access(g: Graph, ds: Node) -> dict | None:
     node = g.value(ds, CAT.access)
     a: dict = {}
@@ -318,6 +327,7 @@ def _access(g: Graph, ds: Node) -> dict | None:
         a["applicationUrl"] = _url(g, node, CAT.applicationUrl)
         a["legalGateways"] = _many_text(g, node, CAT.legalGateway, "legalGateways")
         a["leadTime"] = _text(g, node, CAT.leadTime)
+        a["leadTimeWeeks"] = _lead_time_weeks(g, node)
         a["preApprovedUses"] = _many_text(g, node, CAT.preApprovedUse, "preApprovedUses")
         flag = g.value(node, CAT.syntheticDataAvailable)
         if isinstance(flag, Literal) and isinstance(flag.toPython(), bool):
@@ -342,12 +352,31 @@ def _column(g: Graph, node: Node) -> dict:
             dt = g.value(dt, CSVW.base)
         data_type = DATATYPE_NAMES.get(str(dt)) if dt is not None else None
     code_lists = sorted(x for x in (_law(g, o) for o in g.objects(node, DCTERMS.conformsTo)) if x)
+    methods = [_text(g, p, RDFS.label, DCTERMS.description) for p in _sorted(g.objects(node, DCTERMS.provenance))]
     v = {"name": _text(g, node, CSVW.name), "label": _text(g, node, CSVW.title),
          "description": _text(g, node, DCTERMS.description, RDFS.comment), "dataType": data_type,
-         "sensitivity": _text(g, node, CAT.sensitivity), "linkageRole": _text(g, node, CAT.linkageRole),
-         "collectionMethod": _text(g, node, CAT.collectionMethod), "codeList": code_lists[0] if code_lists else None,
-         "completeness": _number(g.value(node, CAT.completeness))}
+         "sensitivity": _text(g, node, CAT.sensitivity), "linkageRole": _linkage_role(g, node),
+         "collectionMethod": next((m for m in methods if m), None) or _text(g, node, CAT.collectionMethod),
+         "codeList": code_lists[0] if code_lists else None, "completeness": _completeness(g, node)}
     return {k: val for k, val in v.items() if val is not None}
+
+
+def _linkage_role(g: Graph, node: Node) -> str | None:
+    """A linkage-roles concept IRI (<base>/vocab/linkage-roles/<id>) as its id; a literal as its text."""
+    for o in _sorted(g.objects(node, CAT.linkageRole)):
+        if isinstance(o, URIRef) and "/vocab/linkage-roles/" in str(o):
+            return _last_segment(str(o))
+    return _text(g, node, CAT.linkageRole)
+
+
+def _completeness(g: Graph, node: Node) -> int | float | None:
+    """The value of the column's completeness measurement (dqv), else a plain cat:completeness."""
+    for m in _sorted(g.objects(node, DQV.hasQualityMeasurement)):
+        if g.value(m, DQV.isMeasurementOf) == CAT.VariableCompleteness:
+            value = _number(g.value(m, DQV.value))
+            if value is not None:
+                return value
+    return _number(g.value(node, CAT.completeness))
 
 
 def _variables(g: Graph, ds: Node) -> list | None:

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import json
 import re
-from urllib.parse import quote_plus
+from urllib.parse import quote, quote_plus
 
 from rdflib import Literal, Namespace, URIRef
 from rdflib.namespace import CSVW, DCTERMS, FOAF, ORG, PROV, SKOS, XSD, ClosedNamespace
 
 from catalogue.formats.codes import ACCESS_RIGHT, ACCESS_RIGHTS, EU_FREQ, FREQ  # noqa: F401 (part of the profile)
+from catalogue.records.registers import Entry, Register, registers
 
 DCAT = Namespace("http://www.w3.org/ns/dcat#")  # rdflib's DCAT lacks DCAT 3 terms such as dcat:version
 DCATAP = Namespace("http://data.europa.eu/r5r/")
@@ -23,6 +24,12 @@ IANA = "http://www.iana.org/assignments/media-types/"
 GEOGRAPHY = Namespace("http://statistics.data.gov.uk/id/statistical-geography/")
 LEGISLATION = "http://www.legislation.gov.uk/id/"
 OWNER_ROLE = URIRef("http://inspire.ec.europa.eu/metadata-codelist/ResponsiblePartyRole/owner")
+# W3C Data Quality Vocabulary, its linked-data quality dimensions, and the QUDT unit a completeness is measured in.
+DQV = Namespace("http://www.w3.org/ns/dqv#")
+LDQD = Namespace("http://www.w3.org/2016/05/ldqd#")
+PERCENT = URIRef("http://qudt.org/vocab/unit/PERCENT")
+SDMX_ATTRIBUTE = Namespace("http://purl.org/linked-data/sdmx/2009/attribute#")
+SDMX_UNIT = SDMX_ATTRIBUTE.unitMeasure
 
 _ORDERED = ["keyword", "theme", "creator", "alternativeTitle", "relatedResource", "distribution", "nations", "areas",
             "standards", "routes", "legalGateways", "preApprovedUses", "linkedDatasets"]
@@ -33,15 +40,18 @@ CAT = ClosedNamespace(CAT_NS, [
     "InformationAssetOwner", "AccessSupport",  # dcat:Role individuals
     "coverage", "population", "recordCount",
     "access", "route", "routeType", "applicationUrl", "legalGateway", "leadTime", "preApprovedUse",
+    "leadTimeMinWeeks", "leadTimeMaxWeeks",
     "syntheticDataAvailable", "syntheticDataUrl",
     "linkage", "linkedDataset", "methodDocumentation", "qualityNotes",
     "collectionMethod", "knownLimitations",
     "dataType", "sensitivity", "linkageRole", "completeness",
+    "tre", "gateway", "VariableCompleteness",  # links to the /vocab concepts; the dqv:Metric of a variable
     *[f"{name}Order" for name in _ORDERED],
 ])
 
 PREFIXES = {"dcat": DCAT, "dct": DCTERMS, "dcatap": DCATAP, "foaf": FOAF, "vcard": VCARD, "prov": PROV, "org": ORG,
-            "skos": SKOS, "csvw": CSVW, "eli": ELI, "cddo": CDDO, "cat": Namespace(CAT_NS)}
+            "skos": SKOS, "csvw": CSVW, "eli": ELI, "cddo": CDDO, "dqv": DQV,
+            "sdmx-attribute": SDMX_ATTRIBUTE, "cat": Namespace(CAT_NS)}
 
 NATIONS = {"England": "E92000001", "Wales": "W92000004", "Scotland": "S92000003", "Northern Ireland": "N92000002"}
 # Wider areas in other publishers' data, read as the nations they cover.
@@ -103,3 +113,26 @@ def sort_key(value) -> str:
 def canonical(values: list) -> list:
     """The order the reader gives repeated values that carry no order: sorted, without duplicates."""
     return sorted({sort_key(v): v for v in values}.values(), key=sort_key)
+
+
+# The registers published as SKOS concept schemes (catalogue.formats.vocabularies): address segment -> register.
+VOCAB_REGISTERS = {"linkage-roles": "roles", "tres": "tres", "legal-gateways": "gateways"}
+
+
+def register_of(scheme: str) -> Register:
+    """The register behind a concept scheme's name; KeyError for an unknown name."""
+    return getattr(registers(), VOCAB_REGISTERS[scheme])
+
+
+def scheme_iri(base_uri: str, scheme: str) -> URIRef:
+    return URIRef(f"{base_uri.rstrip('/')}/vocab/{scheme}")
+
+
+def concept_iri(base_uri: str, scheme: str, entry_id: str) -> URIRef:
+    return URIRef(f"{scheme_iri(base_uri, scheme)}/{quote(entry_id, safe='')}")
+
+
+def concept_for(base_uri: str, scheme: str, text: str | None) -> tuple[URIRef, Entry] | None:
+    """The concept a record's free text names (an id, name or alias of a register entry), or None."""
+    entry = register_of(scheme).match(text) if isinstance(text, str) else None
+    return (concept_iri(base_uri, scheme, entry.id), entry) if entry else None

@@ -11,9 +11,9 @@ from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
 from rdflib.namespace import CSVW, DCTERMS, FOAF, ORG, PROV, SKOS, XSD
 from rdflib.term import Node
 
-from catalogue.formats.dcat.vocab import (ACCESS_RIGHT, ACCESS_RIGHTS, ACTS, CAT, CDDO, DATATYPES, DCAT, DCATAP, ELI, FREQ, GEOGRAPHY, IANA,
-                    LANG_ENG, LEGISLATION, NATIONS, OWNER_ROLE, PREFIXES, VCARD, ISO_DATE, ROLE_LABELS, canonical,
-                    theme_uri)
+from catalogue.formats.dcat.vocab import (ACCESS_RIGHT, ACCESS_RIGHTS, ACTS, CAT, CDDO, DATATYPES, DCAT, DCATAP, DQV, ELI, FREQ,
+                    GEOGRAPHY, IANA, LANG_ENG, LDQD, LEGISLATION, NATIONS, OWNER_ROLE, PERCENT, PREFIXES, SDMX_UNIT,
+                    VCARD, ISO_DATE, ROLE_LABELS, canonical, concept_for, scheme_iri, theme_uri)
 
 _GATEWAY = re.compile(r"^(?P<act>.+?\bAct\b.*?\b\d{4})(?:\s*,?\s*(?:s\.?|sec\.?|section)\s*(?P<section>\d+[A-Z]*)\b)?")
 _NOT_IN_IRI = set('<>"{}|\\^` ')
@@ -289,11 +289,16 @@ class _Writer:
                 add(node, CAT[key], _iri(a[key]))
         self.many(node, CAT.legalGateway, "legalGateways", a.get("legalGateways"), Literal)
         for text in a.get("legalGateways", []):
+            add(node, CAT.gateway, self.concept("legal-gateways", text))
             law = gateway_iri(text)
             if law is not None:
                 add(ds, DCATAP.applicableLegislation, self.typed(law, ELI.LegalResource))
         if "leadTime" in a:
             add(node, CAT.leadTime, _en(a["leadTime"]))
+        weeks = a.get("leadTimeWeeks") or {}
+        for key, term in (("min", CAT.leadTimeMinWeeks), ("max", CAT.leadTimeMaxWeeks)):
+            if key in weeks:
+                add(node, term, Literal(weeks[key], datatype=XSD.nonNegativeInteger))
         self.many(node, CAT.preApprovedUse, "preApprovedUses", a.get("preApprovedUses"), _en)
         if "syntheticDataAvailable" in a:
             add(node, CAT.syntheticDataAvailable, Literal(a["syntheticDataAvailable"]))
@@ -303,9 +308,26 @@ class _Writer:
         self.add(node, CAT.routeType, Literal(route["type"]) if "type" in route else None)
         self.add(node, DCTERMS.title, _en(route["name"]) if "name" in route else None)
         self.add(node, FOAF.homepage, _iri(route["url"]) if "url" in route else None)
+        if route.get("type") == "tre":
+            self.add(node, CAT.tre, self.concept("tres", route.get("name")))
+        return node
+
+    def concept(self, scheme: str, text) -> URIRef | None:
+        """The /vocab concept a record's free text names (the text itself is kept too), labelled so the graph
+        stands alone; None when no register entry matches."""
+        found = concept_for(self.base, scheme, text)
+        if found is None:
+            return None
+        node, entry = found
+        self.typed(node, SKOS.Concept)
+        self.add(node, SKOS.prefLabel, _en(entry.name))
+        self.add(node, SKOS.inScheme, scheme_iri(self.base, scheme))
         return node
 
     def column(self, v: dict) -> BNode:
+        """A variable as a CSVW column (W3C's vocabulary for a table's columns: name, title, datatype), which
+        DCAT-AP leaves open and HealthDCAT-AP does not yet define. Linkage role: the SKOS concept of the
+        linkage-roles scheme; completeness: a W3C DQV measurement; collection method: a dct:ProvenanceStatement."""
         add = self.add
         node = self.typed(BNode(), CSVW.Column)
         add(node, CSVW.name, Literal(v["name"]) if "name" in v else None)
@@ -315,15 +337,32 @@ class _Writer:
             add(node, CSVW.datatype, DATATYPES[v["dataType"]])
             if v["dataType"] == "code":  # no XSD type for "code": keep the exact value
                 add(node, CAT.dataType, Literal("code"))
-        for key in ("sensitivity", "linkageRole"):
-            if key in v:
-                add(node, CAT[key], Literal(v[key]))
+        if "sensitivity" in v:
+            add(node, CAT.sensitivity, Literal(v["sensitivity"]))
+        if "linkageRole" in v:
+            add(node, CAT.linkageRole, self.concept("linkage-roles", v["linkageRole"]) or Literal(v["linkageRole"]))
         if "collectionMethod" in v:
-            add(node, CAT.collectionMethod, _en(v["collectionMethod"]))
+            statement = self.typed(BNode(), DCTERMS.ProvenanceStatement)
+            add(statement, RDFS.label, _en(v["collectionMethod"]))
+            add(node, DCTERMS.provenance, statement)
         if "codeList" in v:
             add(node, DCTERMS.conformsTo, self.standard(v["codeList"]))
         if "completeness" in v:
-            add(node, CAT.completeness, _number_literal(v["completeness"]))
+            add(node, DQV.hasQualityMeasurement, self.completeness(node, v["completeness"]))
+        return node
+
+    def completeness(self, column: Node, value) -> BNode:
+        """A dqv:QualityMeasurement of the variable: the percentage of records with a value."""
+        metric = self.typed(CAT.VariableCompleteness, DQV.Metric)
+        self.add(metric, SKOS.prefLabel, _en("Variable completeness"))
+        self.add(metric, SKOS.definition, _en("Percentage of records with a value for the variable."))
+        self.add(metric, DQV.expectedDataType, XSD.decimal)
+        self.add(metric, DQV.inDimension, LDQD.completeness)
+        node = self.typed(BNode(), DQV.QualityMeasurement)
+        self.add(node, DQV.computedOn, column)
+        self.add(node, DQV.isMeasurementOf, metric)
+        self.add(node, DQV.value, _number_literal(value))
+        self.add(node, SDMX_UNIT, PERCENT)
         return node
 
     def linkage(self, ds: URIRef, link: dict) -> None:
