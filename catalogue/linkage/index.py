@@ -1,0 +1,302 @@
+"""The link index: linkage role -> datasets, with the facts a link, a plan or a variable list needs per dataset.
+
+A projection of the store, like the search index: built once from the published records (streamed, no deep
+copies), then caught up from the store's change marks (`Store.change_marks(seq)`: one indexed query, no record
+bodies unless something changed). Lookups are set operations on the role, TRE and nation sets, never a comparison
+of every pair. Reads and the apply step of a catch-up share one lock, so concurrent readers never see a half-updated
+index; records are fetched outside it.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from catalogue.records.leadtime import effective_lead_time
+from catalogue.records.registers import normalise, registers
+from catalogue.records.store import PUBLISHED, DatasetRow, Store
+
+STRONG_KINDS = ("person", "address")  # kinds that make a link; "quasi" makes a probabilistic one
+BATCH = 1000
+
+
+@dataclass(frozen=True)
+class KeyVariable:
+    """One variable that declares a linkage role."""
+
+    name: str
+    label: str
+    role: str
+    collection_method: str
+    completeness: float | None
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "label": self.label, "role": self.role,
+                "collectionMethod": self.collection_method or None, "completeness": self.completeness}
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A TRE or legal gateway a record names: its register id when the text matches an entry, else None."""
+
+    id: str | None
+    name: str  # the register's name when matched, else the record's text
+
+    @property
+    def key(self) -> str:
+        """What 'the same environment' compares: the register id, or the normalised text when unmatched."""
+        return self.id or "text:" + normalise(self.name)
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "name": self.name}
+
+
+@dataclass(frozen=True)
+class DatasetFacts:
+    """What the link index keeps per published dataset."""
+
+    id: str
+    title: str
+    publisher: str
+    owner: str
+    keys: dict[str, tuple[KeyVariable, ...]]  # linkage role -> the variables that declare it
+    tres: tuple[Ref, ...]
+    routes: tuple[tuple[str, str], ...]  # (type, name) of routes that are not TREs
+    gateways: tuple[Ref, ...]
+    nations: tuple[str, ...]
+    years: tuple[int | None, int | None]  # first and last year covered; last None when ongoing
+    linked: tuple[str, ...]  # identifiers named in linkage.linkedDatasets
+    lead_time: tuple[int, int | None] | None  # weeks (min, max); max None when open-ended ("6 months or more")
+    lead_time_text: str
+    iao: dict  # {"name", "role", "email"} as recorded, or {}
+    support_inbox: str
+    contact: dict  # {"name", "email"} of the contact point, or {}
+    application_url: str
+
+    @property
+    def tre_keys(self) -> frozenset[str]:
+        return frozenset(t.key for t in self.tres)
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "title": self.title, "publisher": self.publisher, "owner": self.owner,
+                "keys": {role: [v.to_dict() for v in vs] for role, vs in self.keys.items()},
+                "tres": [t.to_dict() for t in self.tres],
+                "otherRoutes": [{"type": t, "name": n} for t, n in self.routes],
+                "gateways": [g.to_dict() for g in self.gateways], "nations": list(self.nations),
+                "years": {"start": self.years[0], "end": self.years[1]}, "linkedDatasets": list(self.linked),
+                "leadTimeWeeks": {"min": self.lead_time[0], "max": self.lead_time[1]} if self.lead_time else None,
+                "leadTime": self.lead_time_text or None, "informationAssetOwner": self.iao or None,
+                "supportInbox": self.support_inbox or None, "contactPoint": self.contact or None,
+                "applicationUrl": self.application_url or None}
+
+
+def _text(value) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _dict(value) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value) -> list:
+    return value if isinstance(value, list) else []
+
+
+def _year(value) -> int | None:
+    text = _text(value)
+    return int(text[:4]) if len(text) >= 4 and text[:4].isdigit() else None
+
+
+def facts_of(record: dict) -> DatasetFacts:
+    """The link facts of one stored record (pure). Any value of the wrong type is read as absent."""
+    regs = registers()
+    keys: dict[str, list[KeyVariable]] = {}
+    for var in _list(record.get("variables")):
+        var = _dict(var)
+        role = _text(var.get("linkageRole"))
+        if not role:
+            continue
+        completeness = var.get("completeness")
+        ok = isinstance(completeness, (int, float)) and not isinstance(completeness, bool) and 0 <= completeness <= 100
+        keys.setdefault(role, []).append(KeyVariable(_text(var.get("name")), _text(var.get("label")), role,
+                                                     _text(var.get("collectionMethod")),
+                                                     float(completeness) if ok else None))
+    access = _dict(record.get("access"))
+    tres, routes = [], []
+    for route in _list(access.get("routes")):
+        route = _dict(route)
+        name = _text(route.get("name"))
+        if not name:
+            continue
+        if route.get("type") == "tre":
+            entry = regs.tres.match(name)
+            tres.append(Ref(entry.id, entry.name) if entry else Ref(None, name))
+        else:
+            routes.append((_text(route.get("type")), name))
+    gateways = []
+    for text in _list(access.get("legalGateways")):
+        text = _text(text)
+        if text:
+            entry = regs.gateways.match(text)
+            gateways.append(Ref(entry.id, entry.name) if entry else Ref(None, text))
+    coverage = _dict(record.get("coverage"))
+    nations = tuple(dict.fromkeys(n for n in _list(coverage.get("nations")) if isinstance(n, str) and n))
+    named = (_text(_dict(d).get("identifier")) for d in _list(_dict(record.get("linkage")).get("linkedDatasets")))
+    linked = tuple(dict.fromkeys(i for i in named if i and i != record["identifier"]))
+    iao = _dict(record.get("informationAssetOwner"))
+    contact = _dict(record.get("contactPoint"))
+    return DatasetFacts(
+        id=record["identifier"], title=_text(record.get("title")) or record["identifier"],
+        publisher=_text(record.get("publisher")), owner=_text(_dict(record.get("owner")).get("organisation")),
+        keys={role: tuple(vs) for role, vs in keys.items()}, tres=tuple(dict.fromkeys(tres)),
+        routes=tuple(dict.fromkeys(routes)), gateways=tuple(dict.fromkeys(gateways)), nations=nations,
+        years=(_year(coverage.get("temporalStart")), _year(coverage.get("temporalEnd"))), linked=linked,
+        lead_time=effective_lead_time(record), lead_time_text=_text(access.get("leadTime")),
+        iao={k: _text(iao.get(k)) for k in ("name", "role", "email") if _text(iao.get(k))},
+        support_inbox=_text(record.get("supportInbox")),
+        contact={k: _text(contact.get(f)) for k, f in (("name", "contactName"), ("email", "email"))
+                 if _text(contact.get(f))},
+        application_url=_text(access.get("applicationUrl")))
+
+
+@dataclass
+class _Sets:
+    by_role: dict[str, set[str]] = field(default_factory=dict)
+    by_tre: dict[str, set[str]] = field(default_factory=dict)
+    by_nation: dict[str, set[str]] = field(default_factory=dict)
+    named_by: dict[str, set[str]] = field(default_factory=dict)  # id -> datasets whose linkedDatasets name it
+    order: dict[str, str] = field(default_factory=dict)  # id -> sort key (title, then id)
+
+    def add(self, f: DatasetFacts) -> None:
+        self.order[f.id] = f"{f.title.casefold()}\x00{f.id}"
+        for role in f.keys:
+            self.by_role.setdefault(role, set()).add(f.id)
+        for key in f.tre_keys:
+            self.by_tre.setdefault(key, set()).add(f.id)
+        for nation in f.nations:
+            self.by_nation.setdefault(nation, set()).add(f.id)
+        for other in f.linked:
+            self.named_by.setdefault(other, set()).add(f.id)
+
+    def remove(self, f: DatasetFacts) -> None:
+        self.order.pop(f.id, None)
+        for table, values in ((self.by_role, f.keys), (self.by_tre, f.tre_keys), (self.by_nation, f.nations),
+                              (self.named_by, f.linked)):
+            for value in values:
+                members = table.get(value)
+                if members is not None:
+                    members.discard(f.id)
+                    if not members:
+                        del table[value]
+
+
+class LinkIndex:
+    """Role -> datasets (published only), kept in step with a store. Build with `LinkIndex(store)`."""
+
+    def __init__(self, store: Store, build: bool = True):
+        self.store = store
+        self.seq = 0
+        self.facts: dict[str, DatasetFacts] = {}
+        self.publishers: dict[str, dict] = {}
+        self._sets = _Sets()
+        self.lock = threading.RLock()  # readers and the apply step
+        self._catching_up = threading.Lock()  # one catch-up at a time
+        self._names: dict | None = None
+        if build:
+            self.rebuild()
+
+    # building and catching up
+    def rebuild(self) -> int:
+        """Build from the store: every published record, streamed in batches. Returns datasets indexed."""
+        with self._catching_up:
+            seq = self.store.max_seq()  # read first: anything written during the build is caught up later
+            facts, sets = {}, _Sets()
+            for record in _stream(self.store):
+                f = facts_of(record)
+                facts[f.id] = f
+                sets.add(f)
+            publishers = {p["id"]: p for p in self.store.publishers()}
+            with self.lock:
+                self.facts, self._sets, self.publishers, self.seq = facts, sets, publishers, seq
+            return len(facts)
+
+    def catch_up(self, names: dict | None = None) -> int:
+        """Apply the store's changes since the last catch-up. Returns datasets touched. Cheap when none.
+
+        `names` (the catalogue's publisher names) reloads publishers when it differs from last time, so a rename
+        shows without a dataset change."""
+        with self._catching_up:
+            reload = names is not None and names != self._names
+            marks = self.store.change_marks(self.seq)
+            if not marks and not reload:
+                return 0
+            live = [i for i, _seq, status in marks if status == PUBLISHED]
+            records = {r["identifier"]: r for r in _stream(self.store, live)} if live else {}
+            publishers = {p["id"]: p for p in self.store.publishers()} if marks or reload else None
+            with self.lock:
+                for ident, _seq, _status in marks:
+                    old = self.facts.pop(ident, None)
+                    if old is not None:
+                        self._sets.remove(old)
+                    record = records.get(ident)
+                    if record is not None:
+                        new = facts_of(record)
+                        self.facts[ident] = new
+                        self._sets.add(new)
+                if marks:
+                    self.seq = max(self.seq, max(seq for _i, seq, _s in marks))
+                if publishers is not None:
+                    self.publishers = publishers
+                if names is not None:
+                    self._names = dict(names)
+            return len(marks)
+
+    # reads (callers hold `lock` while they combine several)
+    def get(self, dataset_id: str) -> DatasetFacts | None:
+        return self.facts.get(dataset_id)
+
+    def with_role(self, role: str) -> set[str]:
+        return self._sets.by_role.get(role, set())
+
+    def in_tre(self, key: str) -> set[str]:
+        return self._sets.by_tre.get(key, set())
+
+    def in_nation(self, nation: str) -> set[str]:
+        return self._sets.by_nation.get(nation, set())
+
+    def naming(self, dataset_id: str) -> set[str]:
+        """Datasets whose linkage.linkedDatasets name this one."""
+        return self._sets.named_by.get(dataset_id, set())
+
+    @property
+    def order_key(self):
+        """Sort key of a dataset id (title, then id), for heapq and sorted()."""
+        return self._sets.order.__getitem__
+
+    def role_counts(self) -> dict[str, int]:
+        with self.lock:
+            return {role: len(ids) for role, ids in self._sets.by_role.items()}
+
+    def publisher_name(self, pub_id: str) -> str:
+        return _text(self.publishers.get(pub_id, {}).get("name")) or pub_id
+
+    def body_types(self, pub_id: str) -> set[str]:
+        """The body types a publisher declares (e.g. 'health'), read from its register entry in the store."""
+        return {t for t in _list(self.publishers.get(pub_id, {}).get("bodyTypes")) if isinstance(t, str)}
+
+    def __len__(self) -> int:
+        return len(self.facts)
+
+
+def _stream(store: Store, ids: list[str] | None = None):
+    """Published records, in batches, read-only (not deep-copied)."""
+    chunks = [ids[i:i + BATCH] for i in range(0, len(ids), BATCH)] if ids is not None else [None]
+    with Session(store.engine) as s:
+        for chunk in chunks:
+            q = select(DatasetRow.record).where(DatasetRow.status == PUBLISHED)
+            if chunk is not None:
+                q = q.where(DatasetRow.id.in_(chunk))
+            for record in s.scalars(q.execution_options(yield_per=BATCH)):
+                if isinstance(record, dict) and isinstance(record.get("identifier"), str):
+                    yield record
