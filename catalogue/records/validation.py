@@ -32,6 +32,7 @@ UNSTORABLE_CODES = (UNSTORABLE_TEXT, NON_FINITE_NUMBER, NUMBER_TOO_LARGE)  # nev
 END_BEFORE_START = "end-before-start"  # coverage ends before it starts
 DUPLICATE_VARIABLE = "duplicate-variable"  # two variables with one name
 LEAD_TIME_MIN_ABOVE_MAX = "lead-time-min-above-max"  # access.leadTimeWeeks: min is more than max
+LEAD_TIME_MIN_ABOVE_MAX = "lead-time-min-above-max"  # access.leadTimeWeeks: min is more than max
 RECOMMENDED_MISSING = "recommended-missing"  # a recommended field is empty (a warning)
 NOT_AN_OBJECT = "type"  # the record itself is not a JSON object: a JSON Schema type error at $
 
@@ -287,6 +288,14 @@ def _consistency(record: dict) -> list[Problem]:
         if isinstance(start, str) and isinstance(end, str) and end < start:
             issues.append(Problem("$.coverage.temporalEnd", END_BEFORE_START,
                                   "The end of coverage is before its start.", ERROR))
+    access = record.get("access")
+    weeks = access.get("leadTimeWeeks") if isinstance(access, dict) else None
+    if isinstance(weeks, dict):
+        low, high = weeks.get("min"), weeks.get("max")
+        if type(low) is int and type(high) is int and high < low:
+            issues.append(Problem("$.access.leadTimeWeeks.max", LEAD_TIME_MIN_ABOVE_MAX,
+                                  f"The longest lead time ({high} weeks) is shorter than the shortest ({low} weeks).",
+                                  ERROR))
     access = record.get("access")
     weeks = access.get("leadTimeWeeks") if isinstance(access, dict) else None
     if isinstance(weeks, dict):

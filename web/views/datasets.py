@@ -6,6 +6,7 @@ from markupsafe import Markup
 
 from catalogue.formats.dcat import record_to_graph
 from catalogue.records.history import diff, revision_entry
+from catalogue.records.references import lead_time_view, register_links
 from catalogue.formats.rdf_io import FORMATS, serialize
 from catalogue.formats.schemaorg import dataset_jsonld, script_json
 from catalogue.records.schema import readiness_config
@@ -25,7 +26,8 @@ def dataset_view_data(dataset) -> dict:
     data = dataset_summary(dataset)
     names = cat.publisher_names()
     bands = readiness_config()["bands"]
-    owner = page_record(dataset.record).get("owner", {}).get("organisation", "")
+    shaped = page_record(dataset.record)
+    owner = shaped.get("owner", {}).get("organisation", "")
     data.update({
         "id": dataset.id,
         "publisher": {"id": dataset.publisher, "name": names.get(dataset.publisher, dataset.publisher),
@@ -39,6 +41,8 @@ def dataset_view_data(dataset) -> dict:
     })
     user = current_user()
     data["can_edit"] = bool(user and user.can_write(dataset.publisher))
+    data["register_links"] = register_links(shaped)  # TRE and gateway names matched to schemas/ registers
+    data["lead_time_weeks"] = lead_time_view(shaped)
     data["harvested_from"] = services().harvest.provenance(dataset.id)
     return data
 
