@@ -1,7 +1,8 @@
 """The services the views use, built once per app and reached through `services()`."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from catalogue.audit.cache import RunCache
 from catalogue.audit.config import AuditConfig
 from catalogue.audit.snapshots import AuditSnapshots
 from catalogue.formats.export import ExportCache
+from catalogue.linkage.index import LinkIndex
 from catalogue.provenance import ProvenanceRepository
 from catalogue.publishing.accounts import Accounts
 from catalogue.publishing.drafts import Drafts
@@ -25,6 +27,7 @@ class Services:
     """The catalogue and the feature objects around it. Those not every request needs are built on first use."""
 
     catalogue: Catalogue
+    _link_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def build(cls, catalogue: Catalogue) -> "Services":
@@ -66,6 +69,18 @@ class Services:
         """Whole-catalogue exports, cached in <instance>/exports."""
         settings = self.catalogue.settings
         return ExportCache(self.catalogue.store, Path(settings.instance_dir) / "exports", settings.base_url)
+
+    def link_index(self) -> LinkIndex:
+        """The link index (role -> datasets): built once, on first use, then caught up with the store on every call
+        (one indexed query on the revision counter when nothing changed)."""
+        index = self.__dict__.get("links")
+        if index is None:
+            with self._link_lock:  # one build, however many requests arrive first
+                index = self.__dict__.get("links")
+                if index is None:
+                    index = self.__dict__["links"] = LinkIndex(self.catalogue.store)
+        index.catch_up(self.catalogue.publisher_names())
+        return index
 
 
 def services() -> Services:
