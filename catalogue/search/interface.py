@@ -8,6 +8,10 @@ FACETS = ("publisher", "nation", "tre", "theme", "linkage_key", "band")
 FACET_LABELS = {"publisher": "Publisher", "nation": "UK nation", "tre": "Access route / TRE", "theme": "Theme",
                 "linkage_key": "Linkage key", "band": "Readiness"}
 SORTS = ("relevance", "title", "modified", "readiness")
+# index fields, by what a user calls them, for 'why it matched'
+MATCH_LABELS = {"title": "title", "keywords": "keywords", "summary": "summary", "description": "description",
+                "publisher_name": "publisher", "publisher": "publisher", "owner": "owner", "variables": "variables",
+                "linkage_text": "linkage keys"}
 
 
 @dataclass
@@ -31,6 +35,7 @@ class Hit:
     modified: str
     nations: list[str]
     snippet: str = ""  # HTML: escaped text with <mark> around matched terms
+    matched: list[str] = field(default_factory=list)  # where the query matched: 'title', 'variables', ...
 
 
 @dataclass
@@ -41,6 +46,9 @@ class SearchResult:
     hits: list[Hit]
     facets: dict[str, list[tuple[str, int]]]
     notice: str = ""
+    suggestion: str = ""  # 'did you mean': the query with misspelt words corrected from the index's words
+    expansions: list[str] = field(default_factory=list)  # acronyms and synonyms the query was widened with
+    fuzzy: bool = False  # similar spellings were added because the exact words found little
 
     @property
     def pages(self) -> int:
@@ -48,11 +56,18 @@ class SearchResult:
 
     def to_dict(self) -> dict:
         return {"total": self.total, "page": self.page, "page_size": self.page_size, "pages": self.pages,
-                "notice": self.notice, "hits": [asdict(h) for h in self.hits],
+                "notice": self.notice,
+                "suggestion": self.suggestion, "expansions": self.expansions, "fuzzy": self.fuzzy, "hits": [asdict(h) for h in self.hits],
                 "facets": {k: [{"value": v, "count": c} for v, c in vals] for k, vals in self.facets.items()}}
 
 
 class SearchEngine(Protocol):
+    """An adapter over one node's index folder. Opened with read_only=True (web workers beside the node's indexer)
+    it never creates or writes the index, and each search sees the writer's latest commit; last_seq() reads the
+    revision the writer last committed."""
+
+    name: str  # "whoosh", ...: shown by /healthz
+
     def index(self, docs: list[dict]) -> None: ...
     def delete(self, ids: list[str]) -> None: ...
     def search(self, query: SearchQuery) -> SearchResult: ...

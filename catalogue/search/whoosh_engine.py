@@ -10,7 +10,9 @@ from typing import Iterable
 
 from whoosh import fields, highlight, index, qparser, query
 
-from catalogue.search.interface import FACETS, Hit, SearchQuery, SearchResult
+from catalogue.search import expansion as ex
+from catalogue.search.interface import FACETS, MATCH_LABELS, Hit, SearchQuery, SearchResult
+from catalogue.search.spelling import Vocabulary
 from catalogue.search.analysis import FastStemmingAnalyzer
 
 SCHEMA_VERSION = 2
@@ -96,16 +98,67 @@ def _plain_words(text: str, schema) -> query.Query:
     return query.And(clauses) if clauses else query.NullQuery
 
 
-class WhooshEngine:
-    """Full-text search with facets over a Whoosh index in a folder."""
+def _tokens(schema, name: str, text: str) -> list[str]:
+    return list(schema[name].process_text(text.lower(), mode="query"))
 
-    def __init__(self, path: str):
+
+def _compile(node, schema) -> query.Query:
+    """The engine-neutral query tree (catalogue/search/expansion.py) as a Whoosh query."""
+    if isinstance(node, ex.Words):
+        fields = node.fields or tuple(TEXT_FIELDS)
+        clauses = []
+        for word in ex.WORD.findall(node.text):
+            dist = ex.fuzzy_distance(word) if node.fuzzy else 0
+            terms = [query.FuzzyTerm(f, tok, boost=TEXT_FIELDS.get(f, 1.0) * node.boost, maxdist=dist, prefixlength=1)
+                     if dist else query.Term(f, tok, boost=TEXT_FIELDS.get(f, 1.0) * node.boost)
+                     for f in fields for tok in dict.fromkeys(_tokens(schema, f, word))]
+            if terms:
+                clauses.append(query.Or(terms))
+        return query.And(clauses) if clauses else query.NullQuery
+    if isinstance(node, ex.Phrase):
+        parts = []
+        for f in node.fields or tuple(TEXT_FIELDS):
+            toks = _tokens(schema, f, node.text)
+            boost = TEXT_FIELDS.get(f, 1.0) * node.boost
+            if len(toks) > 1:
+                parts.append(query.Phrase(f, toks, boost=boost))
+            elif toks:
+                parts.append(query.Term(f, toks[0], boost=boost))
+        return query.Or(parts) if parts else query.NullQuery
+    if isinstance(node, ex.Facet):
+        return query.Term(node.field, node.value, boost=node.boost)
+    if isinstance(node, ex.AnyOf):
+        parts = [q for q in (_compile(p, schema) for p in node.parts) if q is not query.NullQuery]
+        return query.Or(parts, boost=node.boost) if parts else query.NullQuery
+    if isinstance(node, ex.AllOf):
+        parts = [q for q in (_compile(p, schema) for p in node.parts) if q is not query.NullQuery]
+        return query.And(parts) if parts else query.NullQuery
+    if isinstance(node, ex.Prefer):
+        required = _compile(node.required, schema)
+        optional = [q for q in (_compile(p, schema) for p in node.optional) if q is not query.NullQuery]
+        if required is query.NullQuery or not optional:
+            return required
+        return query.AndMaybe(required, query.Or(optional))
+    raise TypeError(f"not a query node: {node!r}")
+
+
+class WhooshEngine:
+    """Full-text search with facets over a Whoosh index in a folder.
+
+    Opened read-only (web workers beside a node's indexer) it never creates or writes the index; each search
+    picks up the writer's latest commit, and with no index yet it finds nothing and says so."""
+
+    name = "whoosh"
+
+    def __init__(self, path: str, read_only: bool = False):
         self.path = Path(path)
+        self.read_only = read_only
         self._ix = None
         self._searcher = None
         self._facet_docs: dict[str, dict[str, frozenset]] = {}
         self._alive: frozenset = frozenset()
         self._read_lock = threading.Lock()
+        self.vocab = Vocabulary(self.path)
 
     def close(self) -> None:
         with self._read_lock:
@@ -121,11 +174,12 @@ class WhooshEngine:
         if self._ix is None:
             if self.path.exists() and index.exists_in(str(self.path)) and self._state().get("version") == SCHEMA_VERSION:
                 self._ix = index.open_dir(str(self.path))
-            else:
+            elif not self.read_only:
                 self._create()
         return self._ix
 
     def _create(self) -> None:
+        self._writable()
         self.close()
         if self.path.exists():
             shutil.rmtree(self.path)
@@ -144,16 +198,24 @@ class WhooshEngine:
         tmp.write_text(json.dumps(state))
         tmp.replace(self._state_file())
 
+    def _writable(self) -> None:
+        if self.read_only:
+            raise RuntimeError(f"the search index at {self.path} is open read-only; this node's indexer writes it")
+
     def last_seq(self) -> int | None:
-        self._open()
+        if self._open() is None:
+            return None
         return self._state().get("seq")
 
     def set_last_seq(self, seq: int) -> None:
+        self._writable()
         self._open()
         self._write_state({"version": SCHEMA_VERSION, "seq": seq})
 
     def doc_count(self) -> int:
         ix = self._open()
+        if ix is None:
+            return 0
         ix = ix.refresh() if hasattr(ix, "refresh") else ix
         return ix.doc_count()
 
@@ -161,6 +223,7 @@ class WhooshEngine:
     def index(self, docs: list[dict]) -> None:
         if not docs:
             return
+        self._writable()
         writer = self._open().writer(timeout=30.0)
         try:
             for doc in docs:
@@ -169,10 +232,13 @@ class WhooshEngine:
             writer.cancel()
             raise
         writer.commit(mergetype=merge_small_segments)
+        self.vocab.add(docs)
+        self.vocab.save()
 
     def delete(self, ids: list[str]) -> None:
         if not ids:
             return
+        self._writable()
         writer = self._open().writer(timeout=30.0)
         for doc_id in ids:
             writer.delete_by_term("id", doc_id)
@@ -183,10 +249,13 @@ class WhooshEngine:
         self._create()
         writer = self._ix.writer(procs=1, limitmb=256)
         n = 0
+        self.vocab.reset()
         for doc in docs:
             writer.add_document(**_to_whoosh(doc))
+            self.vocab.add([doc])
             n += 1
         writer.commit(optimize=True)
+        self.vocab.save()
         return n
 
     # reads
@@ -228,19 +297,54 @@ class WhooshEngine:
 
     def search(self, q: SearchQuery) -> SearchResult:
         with self._read_lock:
-            return self._search(q)
+            for attempt in (1, 2):
+                if self._open() is None:
+                    return SearchResult(0, max(1, q.page), q.page_size, [], {f: [] for f in FACETS},
+                                        "The search index is being built; try again in a minute.")
+                try:
+                    return self._search(q)
+                except (OSError, index.IndexError):
+                    if not self.read_only or attempt == 2:
+                        raise
+                # the writer's latest commit removed files of the one this searcher read: open that commit afresh
+                if self._searcher is not None:
+                    self._searcher.close()
+                self._searcher, self._ix = None, None
+        raise AssertionError("unreachable")
 
-    def _search(self, q: SearchQuery) -> SearchResult:
-        searcher = self._current_searcher()
-        parsed, notice = self._parse(q.text, searcher.schema)
-        page = max(1, q.page)
-        if parsed is query.NullQuery:
-            return SearchResult(0, page, q.page_size, [], {f: [] for f in FACETS}, notice)
+    def _matching(self, searcher, parsed, q: SearchQuery) -> frozenset:
         matched = self._alive.intersection(searcher.docs_for_query(parsed))
         for name, values in sorted(q.filters.items()):
             if name in FACETS and values:
                 allowed = frozenset().union(*(self._facet_docs[name].get(v, frozenset()) for v in values))
                 matched &= allowed
+        return matched
+
+    def _search(self, q: SearchQuery) -> SearchResult:
+        searcher = self._current_searcher()
+        schema = searcher.schema
+        text = (q.text or "").strip()[:MAX_QUERY_CHARS]
+        expanded = ex.expand(text)
+        if expanded is not None:
+            parsed, notice = _compile(expanded.tree, schema), ""
+            if len(q.text.strip()) > MAX_QUERY_CHARS:
+                notice = f"Your search was shortened to its first {MAX_QUERY_CHARS} characters."
+        else:
+            parsed, notice = self._parse(q.text, schema)
+        page = max(1, q.page)
+        matched = frozenset() if parsed is query.NullQuery else self._matching(searcher, parsed, q)
+        fuzzy = False
+        if expanded is not None and len(matched) < ex.FEW_RESULTS:
+            loose = _compile(ex.expand(text, fuzzy=True).tree, schema)
+            if loose is not query.NullQuery:
+                widened = self._matching(searcher, loose, q)
+                if len(widened) > len(matched):  # exact matches still rank first
+                    parsed = query.Or([parsed, query.Or([loose], boost=0.2)]) if matched else loose
+                    matched, fuzzy = widened, True
+        suggestion = self.vocab.correct(text) if expanded is not None and (fuzzy or not matched) else None
+        extra = dict(suggestion=suggestion or "", expansions=list(expanded.notes) if expanded else [], fuzzy=fuzzy)
+        if parsed is query.NullQuery:
+            return SearchResult(0, page, q.page_size, [], {f: [] for f in FACETS}, notice, **extra)
         facets = {}
         for name in FACETS:
             counts = [(value, len(matched & docs)) for value, docs in self._facet_docs[name].items()]
@@ -261,7 +365,7 @@ class WhooshEngine:
             results.fragmenter = highlight.ContextFragmenter(maxchars=240, surround=60)
             results.formatter = highlight.HtmlFormatter(tagname="mark", classname="match", termclass="term")
             hits = [self._hit(hit) for hit in results[(page - 1) * q.page_size: page * q.page_size]]
-        return SearchResult(len(matched), page, q.page_size, hits, facets, notice)
+        return SearchResult(len(matched), page, q.page_size, hits, facets, notice, **extra)
 
     @staticmethod
     def _hit(hit) -> Hit:
@@ -273,4 +377,5 @@ class WhooshEngine:
         return Hit(id=hit["id"], title=hit.get("title", ""), summary=hit.get("summary", ""),
                    publisher=hit.get("publisher", ""), publisher_name=hit.get("publisher_name", ""),
                    readiness=hit.get("readiness", 0) / 10, band=hit.get("band", ""), modified=hit.get("modified", ""),
-                   nations=_split(hit.get("nation")), snippet=snippet)
+                   nations=_split(hit.get("nation")), snippet=snippet,
+                   matched=list(dict.fromkeys(MATCH_LABELS[f] for f, _ in hit.matched_terms() if f in MATCH_LABELS)))
