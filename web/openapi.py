@@ -175,10 +175,22 @@ def _read_paths() -> dict:
             "Harvest", "One harvest run and its outcomes (stewards)", "harvest_run", _obj(),
             [_path_param("run_ref", "The run's number."), _query("action", "Filter outcomes by action."),
              _query("page", "Page number.")], (400, 404), secured=True),
+        **_plan_paths(),
         "/accessibility.json": _twin("About", "The accessibility statement", "accessibility", _obj()),
         "/privacy.json": _twin("About", "The privacy notice", "privacy", _obj()),
         "/cookies.json": _twin("About", "The cookies this service sets", "cookies", _obj()),
         "/openapi.json": {"get": _op("About", "This document", _ok(ANY_OBJ), op_id="openapi")},
+    }
+
+
+def _plan_paths() -> dict:
+    """My linkage plan: the basket (the session's), compare and the access plan; `d` names the datasets."""
+    d = [_query("d", "Dataset identifiers, comma-separated (at most 25); without it, the session's basket. "
+                     "Unknown or withdrawn identifiers are left out with a note.")]
+    return {
+        "/plan/basket.json": _twin("Plan", "The datasets in the session's linkage plan", "plan_basket", _obj()),
+        "/plan/compare.json": _twin("Plan", "The plan's datasets side by side", "plan_compare", _obj(), d, (400,)),
+        "/plan.json": _twin("Plan", "The access plan for the datasets", "plan", _obj(), d, (400,)),
     }
 
 
