@@ -176,6 +176,7 @@ def _read_paths() -> dict:
             [_path_param("run_ref", "The run's number."), _query("action", "Filter outcomes by action."),
              _query("page", "Page number.")], (400, 404), secured=True),
         **_plan_paths(),
+        **_vocab_paths(),
         "/accessibility.json": _twin("About", "The accessibility statement", "accessibility", _obj()),
         "/privacy.json": _twin("About", "The privacy notice", "privacy", _obj()),
         "/cookies.json": _twin("About", "The cookies this service sets", "cookies", _obj()),
@@ -191,6 +192,19 @@ def _plan_paths() -> dict:
         "/plan/basket.json": _twin("Plan", "The datasets in the session's linkage plan", "plan_basket", _obj()),
         "/plan/compare.json": _twin("Plan", "The plan's datasets side by side", "plan_compare", _obj(), d, (400,)),
         "/plan.json": _twin("Plan", "The access plan for the datasets", "plan", _obj(), d, (400,)),
+    }
+
+
+def _vocab_paths() -> dict:
+    """The registers as SKOS vocabularies (also as .ttl, .jsonld and .rdf, which are RDF, not JSON)."""
+    scheme = _path_param("name", "The vocabulary: linkage-roles, tres or legal-gateways.")
+    return {
+        "/vocab.json": _twin("Vocabularies", "The published vocabularies", "vocab_index", _obj()),
+        "/vocab/{name}.json": _twin("Vocabularies", "One vocabulary and its concepts", "vocab_scheme", _obj(),
+                                    [scheme], (404,)),
+        "/vocab/{scheme}/{name}.json": _twin(
+            "Vocabularies", "One concept", "vocab_concept", _obj(),
+            [{**scheme, "name": "scheme"}, _path_param("name", "The concept's identifier.")], (404,)),
     }
 
 
