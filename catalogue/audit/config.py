@@ -120,9 +120,10 @@ def leaf_fields(schema: dict, completeness: dict) -> list[AuditField]:
     own = field_obligations(schema)
     weights, overrides = completeness["obligation_weights"], completeness.get("field_weights", {})
     rules = completeness.get("list_items", {})
+    derived = completeness.get("derived_fields", {})  # a structured copy of another field is not counted twice
     out = []
     for path, obligation in own.items():
-        if any(other.startswith(path + ".") or other.startswith(path + "[].") for other in own):
+        if any(other.startswith(path + ".") or other.startswith(path + "[].") for other in own) or path in derived:
             continue
         parts = split_path(path)
         effective = obligation

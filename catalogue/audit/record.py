@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from catalogue.audit.config import AuditConfig
+from catalogue.records.references import resolve_access
 from catalogue.records.schema import OBLIGATIONS, enum_values
 from catalogue.records.scoring import Score, readiness
 from catalogue.records.validation import Report
@@ -162,6 +163,7 @@ class RecordAudit:
     gaps: list[str]
     fixes: list[Fix]
     links: list[dict] = field(default_factory=list)
+    unmatched: dict[str, list[str]] = field(default_factory=dict)  # TRE names and gateway texts no register entry names
 
     def score(self, metric: str) -> float | None:
         """One named score (see METRICS in audit_summary); 'completeness' is all fields."""
@@ -181,7 +183,8 @@ class RecordAudit:
                 "readiness": {"total": self.readiness.total, "band": self.readiness.band,
                               "components": {c.id: c.points for c in self.readiness.components}},
                 "hdruk": self.hdruk.to_dict(), "mqa": self.mqa.to_dict(), "gaps": self.gaps,
-                "missing": self.missing, "fixes": [f.to_dict() for f in self.fixes], "links": self.links}
+                "missing": self.missing, "fixes": [f.to_dict() for f in self.fixes], "links": self.links,
+                "unmatched": self.unmatched}
 
 
 def medallion(quality: float | None, bands: list[dict]) -> dict:
@@ -300,7 +303,14 @@ def audit_record(record: dict, cfg: AuditConfig, as_of: date, links: dict | None
         modified=str(rec.get("modified", "")), completeness=completeness, weighted_completeness=weighted,
         missing=missing, error_count=len(errors), warning_count=len(report.warnings),
         error_fields=sorted(error_fields), readiness=readiness(rec), hdruk=hdruk, mqa=_mqa(cfg, rec, links),
-        gaps=gaps, fixes=_fixes(cfg, fills, error_fields, h), links=_checked_links(rec, links))
+        gaps=gaps, fixes=_fixes(cfg, fills, error_fields, h), links=_checked_links(rec, links),
+        unmatched=_unmatched(rec))
+
+
+def _unmatched(record: dict) -> dict[str, list[str]]:
+    """The record's TRE route names and legal gateway texts that no register entry in schemas/ names."""
+    refs = resolve_access(record)
+    return {kind: [text for text, entry in pairs if entry is None] for kind, pairs in refs.items()}
 
 
 def _fixes(cfg: AuditConfig, fills: dict[str, bool], error_fields: dict[str, str], h: dict) -> list[Fix]:

@@ -171,6 +171,27 @@ def fixes_table(run: AuditRun, publisher: str | None = None) -> Table:
     return Table("fixes", "What to fix", cols, rows)
 
 
+KIND_LABELS = {"tres": "Trusted research environment", "gateways": "Legal gateway"}
+
+
+def unmatched_table(run: AuditRun, publisher: str | None = None) -> Table:
+    """TRE names and legal gateway texts that no register entry (schemas/tres.json, legal-gateways.json) names,
+    per publisher with the number of records using each: candidates for a register entry or alias, or for fixing."""
+    names = {g.id: g.name for g in run.publishers}
+    counts: dict[tuple[str, str, str], list[str]] = {}
+    for a in run.records_of(publisher):
+        for kind, texts in (a.unmatched or {}).items():
+            for text in texts:
+                counts.setdefault((a.publisher, kind, text), []).append(a.id)
+    cols = [Column("publisher", "Publisher id"), Column("name", "Publisher"), Column("kind", "Kind"),
+            Column("text", "Name as written"), Column("records", "Records", True), Column("examples", "Datasets")]
+    rows = [{"publisher": pub, "name": names.get(pub, pub), "kind": KIND_LABELS.get(kind, kind), "text": text,
+             "records": len(ids), "examples": ", ".join(sorted(ids)[:5])}
+            for (pub, kind, text), ids in sorted(counts.items(), key=lambda kv: (kv[0][0], kv[0][1], -len(kv[1]),
+                                                                                    kv[0][2]))]
+    return Table("unmatched", "TRE and gateway names not in the registers", cols, rows)
+
+
 def trend_table(points) -> Table:
     cols = [Column("snapshot_id", "Snapshot", True), Column("taken_at", "Taken at"), Column("as_of", "As of"),
             Column("records", "Records", True), *METRIC_COLUMNS]
@@ -226,7 +247,7 @@ def run_cfg(run: AuditRun) -> AuditConfig:
     return run.config or AuditConfig.load()
 
 
-TABLE_NAMES = ("summary", "fields", "gaps", "medallions", "records", "fixes", "publishers", "heatmap")
+TABLE_NAMES = ("summary", "fields", "gaps", "medallions", "records", "fixes", "publishers", "heatmap", "unmatched")
 
 
 def run_tables(run: AuditRun, publisher: str | None = None, only=None) -> dict[str, Table]:
@@ -238,7 +259,8 @@ def run_tables(run: AuditRun, publisher: str | None = None, only=None) -> dict[s
     build = {"summary": lambda: summary_table(group, cfg), "fields": lambda: fields_table(group, cfg),
              "gaps": lambda: gaps_table(group, cfg), "medallions": lambda: medallions_table(group, cfg),
              "records": lambda: records_table(run, publisher), "fixes": lambda: fixes_table(run, publisher),
-             "publishers": lambda: publishers_table(run), "heatmap": lambda: heatmap_table(run)}
+             "publishers": lambda: publishers_table(run), "heatmap": lambda: heatmap_table(run),
+             "unmatched": lambda: unmatched_table(run, publisher)}
     skip = ("publishers", "heatmap") if publisher else ()  # whole-catalogue tables
     names = [n for n in TABLE_NAMES if n not in skip and (only is None or n in only)]
     return {n: build[n]() for n in names}

@@ -116,7 +116,7 @@ def dashboard():
             "snapshots": [s.to_dict() for s in snapshots().list()],
             "snapshot_taken": request.args.get("snapshot", type=int),
             "tables": {n: t.to_dict() for n, t in tables.items()},
-            "downloads": _links([*tables, "records", "fixes", "snapshots"])}
+            "downloads": _links([*tables, "records", "fixes", "unmatched", "snapshots"])}
     if as_json:
         return respond("", data, True)
     heat = tables["heatmap"]
