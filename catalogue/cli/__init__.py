@@ -26,9 +26,11 @@ class Ctx:
     @property
     def catalogue(self):
         if self._catalogue is None:
+            from catalogue.records.indexer import indexer_pid
             from catalogue.records.service import Catalogue
 
-            self._catalogue = Catalogue(self.settings)
+            # on a node whose indexer is running, commands only store; the indexer projects their changes
+            self._catalogue = Catalogue(self.settings, index_writer=indexer_pid(self.settings) is None)
             click.get_current_context().call_on_close(self._catalogue.close)
         return self._catalogue
 

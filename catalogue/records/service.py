@@ -6,12 +6,19 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
+from catalogue.errors import CatalogueError
 from catalogue.records.scoring import readiness
 from catalogue.search import SearchEngine, SearchQuery, SearchResult, make_engine
 from catalogue.search.documents import search_document
 from catalogue.settings import Settings
 from catalogue.records.store import PUBLISHED, Dataset, Revision, Store
 from catalogue.records.validation import UNSTORABLE_CODES, Problem, Report, misshapen, storable_text, validate
+
+
+class IndexOwned(CatalogueError):
+    """The index is written by this node's indexer process, not by this one."""
+
+    code = "index-owned"
 
 
 @dataclass
@@ -41,10 +48,14 @@ class Catalogue:
 
     STORE_BATCH = 200  # records per store transaction
 
-    def __init__(self, settings: Settings, store: Store | None = None, engine: SearchEngine | None = None):
+    def __init__(self, settings: Settings, store: Store | None = None, engine: SearchEngine | None = None,
+                 *, index_writer: bool = True):
+        """index_writer=False: the node's indexer (catalogue/records/indexer.py) owns the index, so writes only
+        go to the store, the index is opened read-only and searches see the indexer's commits."""
         self.settings = settings
+        self.index_writer = index_writer
         self.store = store or Store(settings.db_url)
-        self.engine = engine or make_engine(settings.index_path)
+        self.engine = engine or make_engine(settings.index_path, settings.search_engine, read_only=not index_writer)
         self._lock = threading.RLock()
         self._last_sync = 0.0
         self._pub_names: dict[str, str] | None = None
@@ -106,8 +117,8 @@ class Catalogue:
 
     def _project(self, records: list[tuple[dict, int]], withdrawn: list[tuple[str, int]]) -> None:
         """Update the index for our own writes, then catch up with anyone else's."""
-        if not records and not withdrawn:
-            return
+        if not self.index_writer or (not records and not withdrawn):
+            return  # without the writer role the node's indexer projects them from the revision counter
         if self.engine.last_seq() is None:  # no index yet: build it once from the store
             self.reindex()
             return
@@ -124,7 +135,7 @@ class Catalogue:
 
         `done` maps ids to the revision seq already projected by the caller, so they are not redone."""
         now = time.monotonic()
-        if not force and now - self._last_sync < min_interval:
+        if not self.index_writer or (not force and now - self._last_sync < min_interval):
             return 0
         with self._lock:
             self._last_sync = now
@@ -148,6 +159,9 @@ class Catalogue:
 
     def reindex(self) -> int:
         """Rebuild the whole index from the store."""
+        if not self.index_writer:
+            raise IndexOwned(f"This node's indexer is running and owns the search index at {self.settings.index_path}"
+                             ": stop it (catalogue serve or catalogue indexer), rebuild, then start it again.")
         with self._lock:
             self._pub_names = None
             names = self.publisher_names()
