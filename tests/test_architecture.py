@@ -18,7 +18,8 @@ from tests.support.paths import ROOT
 
 PACKAGES = ("catalogue", "web", "harvesters")
 # Features own one concern each and may use the base layers and catalogue.cli, never one another.
-FEATURES = ("catalogue.publishing", "catalogue.audit", "catalogue.provenance", "catalogue.linkage")
+FEATURES = ("catalogue.publishing", "catalogue.audit", "catalogue.provenance", "catalogue.linkage",
+            "catalogue.sparql")
 # Base layers: used by the features, the CLI, web/ and harvesters/; they import no feature and not the CLI.
 BASE = ("catalogue.records", "catalogue.formats", "catalogue.search", "catalogue.settings", "catalogue.errors")
 CLI = "catalogue.cli"

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import click
@@ -11,6 +12,8 @@ import click
 from catalogue.records.files import InputError, read_records
 from catalogue.records.validation import validate
 from seed_data import SEED_DIR
+
+PROJECTIONS = "catalogue.projections"  # entry points: function(catalogue) -> summary ("SPARQL store: 79 datasets")
 
 
 @click.command()
@@ -154,10 +157,11 @@ def validate_cmd(files, as_json, errors_only):
 @click.command()
 @click.pass_obj
 def reindex(obj):
-    """Rebuild the search index from the store.
+    """Rebuild the search index, and every other projection (the SPARQL store), from the store.
 
     The store is the system of record; the index is derived from it and can be deleted and rebuilt
-    at any time. The web app also catches up on start from the revision counter.
+    at any time. The web app also catches up on start from the revision counter. Other projections
+    register a rebuild function under the entry-point group catalogue.projections (setup.cfg).
 
     \b
     Example:
@@ -166,6 +170,10 @@ def reindex(obj):
     start = time.perf_counter()
     n = obj.catalogue.reindex()
     click.echo(f"Indexed {n} datasets in {time.perf_counter() - start:.1f}s.")
+    for ep in sorted(entry_points(group=PROJECTIONS), key=lambda e: e.name):
+        start = time.perf_counter()
+        summary = ep.load()(obj.catalogue)
+        click.echo(f"Rebuilt the {summary} in {time.perf_counter() - start:.1f}s.")
 
 
 @click.command()
