@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 GOVUK_FRONTEND_VERSION := 6.3.0
 AXE_CORE_VERSION := 4.14.1
+AUTOCOMPLETE_VERSION := 3.0.1
+AUTOCOMPLETE := web/static/vendor/accessible-autocomplete.min.js
 AXE := build/axe-core-$(AXE_CORE_VERSION)/package/axe.min.js
 ASSETS := web/static/govuk/govuk-frontend.min.css
 STAMP := $(VENV)/.installed
@@ -21,7 +23,7 @@ $(STAMP): $(BIN)/python setup.cfg pyproject.toml
 	$(BIN)/pip install --quiet -e ".[test,postgres]"
 	touch $(STAMP)
 
-install: $(STAMP) $(ASSETS)
+install: $(STAMP) $(ASSETS) $(AUTOCOMPLETE)
 
 # GOV.UK Frontend, pinned, from the npm registry (dist files only, no build step).
 $(ASSETS):
@@ -30,7 +32,13 @@ $(ASSETS):
 	cp -R build/govuk-frontend/package/dist/govuk/assets build/govuk-frontend/package/dist/govuk/govuk-frontend.min.js web/static/govuk/
 	cp build/govuk-frontend/package/dist/govuk/govuk-frontend.min.css $(ASSETS)
 
-assets: $(ASSETS)
+# GOV.UK's accessible-autocomplete, pinned, for the search box's suggestions (the box works without it).
+$(AUTOCOMPLETE):
+	rm -rf build/accessible-autocomplete && mkdir -p build/accessible-autocomplete web/static/vendor
+	cd build/accessible-autocomplete && npm pack --silent accessible-autocomplete@$(AUTOCOMPLETE_VERSION) >/dev/null && tar xzf accessible-autocomplete-$(AUTOCOMPLETE_VERSION).tgz
+	cp build/accessible-autocomplete/package/dist/accessible-autocomplete.min.js build/accessible-autocomplete/package/dist/accessible-autocomplete.min.css web/static/vendor/
+
+assets: $(ASSETS) $(AUTOCOMPLETE)
 
 run: install
 	$(BIN)/catalogue init --seed
@@ -106,4 +114,4 @@ reindex: install
 	$(BIN)/catalogue reindex
 
 clean:
-	rm -rf build instance web/static/govuk .pytest_cache
+	rm -rf build instance web/static/govuk web/static/vendor .pytest_cache

@@ -176,6 +176,11 @@ class Catalogue:
         self.sync_index()
         return self.engine.search(query)
 
+    def suggest(self, text: str, limit: int = 8) -> list[dict]:
+        """Autocomplete: titles, publishers, variable names and linkage keys for what has been typed."""
+        self.sync_index()
+        return self.engine.suggest(text, limit)
+
     def get(self, dataset_id: str) -> Dataset | None:
         return self.store.get(dataset_id)
 

@@ -20,6 +20,7 @@ def search_document(record: dict, publisher_name: str = "") -> dict:
         "owner": " ".join(filter(None, [owner.get("organisation", ""), owner.get("team", "")])),
         "variables": [" ".join(filter(None, [v.get("name"), v.get("label"), v.get("description")]))
                       for v in variables],
+        "variable_names": [v["name"] for v in variables if isinstance(v.get("name"), str) and v["name"]],
         "linkage_key": sorted({v["linkageRole"] for v in variables if v.get("linkageRole")}),
         "nation": list((record.get("coverage") or {}).get("nations") or []),
         "tre": sorted({r.get("name", "") for r in access.get("routes") or [] if r.get("name")}),

@@ -12,6 +12,7 @@ from whoosh import fields, highlight, index, qparser, query
 
 from catalogue.search import expansion as ex
 from catalogue.search.interface import FACETS, MATCH_LABELS, Hit, SearchQuery, SearchResult
+from catalogue.search.completion import Completions
 from catalogue.search.spelling import Vocabulary
 from catalogue.search.analysis import FastStemmingAnalyzer
 
@@ -21,6 +22,7 @@ MAX_TERMS = 40
 TEXT_FIELDS = {"title": 4.0, "keywords": 2.0, "summary": 1.5, "description": 1.0, "publisher_name": 1.5,
                "owner": 1.0, "variables": 1.0, "linkage_text": 1.0}
 LIST_FIELDS = ("keywords", "variables", "linkage_key", "nation", "tre", "theme")
+NOT_INDEXED = ("variable_names",)  # kept for autocomplete (completion.py), not a Whoosh field
 
 
 def _schema() -> fields.Schema:
@@ -51,6 +53,8 @@ def _schema() -> fields.Schema:
 def _to_whoosh(doc: dict) -> dict:
     out = {}
     for key, value in doc.items():
+        if key in NOT_INDEXED:
+            continue
         if key in ("nation", "tre", "theme", "linkage_key"):
             value = ",".join(v.replace(",", " ") for v in value)
         elif key in LIST_FIELDS:
@@ -159,6 +163,7 @@ class WhooshEngine:
         self._alive: frozenset = frozenset()
         self._read_lock = threading.Lock()
         self.vocab = Vocabulary(self.path)
+        self.completions = Completions(self.path)
 
     def close(self) -> None:
         with self._read_lock:
@@ -210,7 +215,11 @@ class WhooshEngine:
     def set_last_seq(self, seq: int) -> None:
         self._writable()
         self._open()
+        self.completions.flush()
         self._write_state({"version": SCHEMA_VERSION, "seq": seq})
+
+    def suggest(self, text: str, limit: int = 8) -> list[dict]:
+        return self.completions.suggest(text, limit)
 
     def doc_count(self) -> int:
         ix = self._open()
@@ -234,6 +243,7 @@ class WhooshEngine:
         writer.commit(mergetype=merge_small_segments)
         self.vocab.add(docs)
         self.vocab.save()
+        self.completions.add(docs)
 
     def delete(self, ids: list[str]) -> None:
         if not ids:
@@ -243,6 +253,7 @@ class WhooshEngine:
         for doc_id in ids:
             writer.delete_by_term("id", doc_id)
         writer.commit(mergetype=merge_small_segments)
+        self.completions.remove(ids)
 
     def rebuild(self, docs: Iterable[dict]) -> int:
         self._ix = None
@@ -250,12 +261,15 @@ class WhooshEngine:
         writer = self._ix.writer(procs=1, limitmb=256)
         n = 0
         self.vocab.reset()
+        self.completions.reset()
         for doc in docs:
             writer.add_document(**_to_whoosh(doc))
             self.vocab.add([doc])
+            self.completions.add([doc])
             n += 1
         writer.commit(optimize=True)
         self.vocab.save()
+        self.completions.save()
         return n
 
     # reads

@@ -3,13 +3,15 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Blueprint, g, request, url_for
+from flask import Blueprint, g, jsonify, request, url_for
 
 from catalogue.records.schema import readiness_config
 from catalogue.search import FACET_LABELS, FACETS, SORTS, SearchQuery
+from catalogue.search.expansion import register as synonym_register
 
 from web.common import catalogue, respond, wants_json
 from web.filters import LINKAGE_LABELS
+from web.views.variables import add_matched_variables
 
 bp = Blueprint("search", __name__)
 MAX_PAGE = 500
@@ -41,7 +43,8 @@ def _label(facet: str, value: str, names: dict, bands: dict) -> str:
     return value
 
 
-def _url(q: SearchQuery, endpoint: str = "search.search", **change) -> str:
+def _url(query: SearchQuery, endpoint: str = "search.search", **change) -> str:
+    q = query
     params: list[tuple[str, str]] = []
     text = change.get("q", q.text)
     if text:
@@ -115,11 +118,16 @@ def search_view_data(q: SearchQuery, show: str | None = None) -> dict:
         h["band_label"] = bands.get(h["band"], h["band"])
         h["url"] = url_for("datasets.dataset", name=h["id"])
         hits.append(h)
+    add_matched_variables(hits, q.text, q.filters.get("linkage_key", []))
     pages = result.pages
+    help_links = _zero_result_help(q, result, selected) if not result.total else []
     return {
         "query": {"q": q.text, "filters": q.filters, "sort": q.sort, "page": q.page},
         "total": result.total, "page": result.page, "pages": pages, "page_size": result.page_size,
-        "notice": result.notice, "hits": hits, "facets": facets, "selected_filters": selected,
+        "notice": result.notice, "hits": hits,
+        "suggestion": result.suggestion,
+        "suggestion_url": _url(q, q=result.suggestion) if result.suggestion else None,
+        "expansions": result.expansions, "fuzzy": result.fuzzy, "zero_result_help": help_links, "facets": facets, "selected_filters": selected,
         "clear_filters_url": _url(q, filters={}) if selected else None,
         "sorts": [{"value": s, "label": s.capitalize(), "selected": s == q.sort, "url": _url(q, sort=s)}
                   for s in SORTS],
@@ -128,6 +136,55 @@ def search_view_data(q: SearchQuery, show: str | None = None) -> dict:
         "json_url": _url(q, "search.search_json", page=q.page),
         "total_datasets": cat.count(),
     }
+
+
+def _zero_result_help(q: SearchQuery, result, selected: list[dict]) -> list[dict]:
+    """What to try when nothing matched: never a dead end."""
+    out = []
+    if result.suggestion:
+        out.append({"text": f"Search for “{result.suggestion}” instead", "url": _url(q, q=result.suggestion)})
+    for f in selected:
+        out.append({"text": f"Remove the filter {f['facet_label']}: {f['label']}", "url": f["remove_url"]})
+    if q.text and selected:
+        out.append({"text": f"Search all datasets for “{q.text[:80]}”", "url": _url(q, filters={})})
+    out.append({"text": "Browse datasets by publisher", "url": url_for("publishers.publishers")})
+    out.append({"text": "Search variables across datasets", "url": url_for("variables.variables", q=q.text[:200])
+                if q.text else url_for("variables.variables")})
+    return out
+
+
+def _suggestion_url(item: dict) -> str:
+    kind, value = item["kind"], item["value"]
+    if kind == "title":
+        return url_for("datasets.dataset", name=value)
+    if kind == "publisher":
+        return url_for("search.search", publisher=value)
+    if kind == "linkage-key":
+        return url_for("search.search", linkage_key=value)
+    return url_for("variables.variables", q=value)
+
+
+@bp.route("/suggest")
+def suggest():
+    """Autocomplete for the search box (JSON): titles, publishers, variable names and linkage keys."""
+    text = request.args.get("q", "")[:200]
+    limit = min(max(1, _int(request.args.get("limit"), 8)), 20)
+    items = catalogue().suggest(text, limit) if len(text.strip()) >= 1 else []
+    return jsonify({"query": text, "suggestions": [{**i, "url": _suggestion_url(i)} for i in items]})
+
+
+@bp.route("/search/synonyms")
+@bp.route("/search/synonyms.json", endpoint="synonyms_json")
+def synonyms():
+    """The acronyms and synonyms searches are widened with (schemas/synonyms.json)."""
+    reg = synonym_register()
+    names = catalogue().publisher_names()
+    acronyms = [{**a, "publisher_name": names.get(a.get("publisher", ""), ""),
+                 "publisher_url": url_for("publishers.publisher", name=a["publisher"]) if a.get("publisher") in names
+                 else None} for a in reg.get("acronyms", [])]
+    data = {"description": reg.get("description", ""), "acronyms": acronyms, "synonyms": reg.get("synonyms", []),
+            "source_file": "schemas/synonyms.json"}
+    return respond("search/synonyms.html", data)
 
 
 @bp.route("/", endpoint="home")
