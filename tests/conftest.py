@@ -1,7 +1,9 @@
 """Fixtures: a temporary store seeded from files, the app, a client and a CLI runner.
 
 Set CATALOGUE_TEST_DATABASE_URL (as `make test-postgres` does) to run the store, service and web tests
-against PostgreSQL; each test then gets its own schema in that database.
+against PostgreSQL; each test then gets its own schema in that database. Set CATALOGUE_TEST_SEARCH_ENGINE=tantivy
+(as `make test-tantivy` does) to run them on the Tantivy engine; the search tests run on both engines anyway,
+through `search_engine`, `engine_catalogue` and `search_client`.
 """
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import copy
 import pytest
 
 from catalogue.records.service import Catalogue
+from catalogue.search import ENGINES
 from catalogue.settings import Settings
 from tests.support.app import (SEED_PUBLISHERS, SEED_RECORDS, TEST_PASSWORD, csrf_token, make_app, make_settings,
                                read_json)
@@ -60,6 +63,36 @@ def seeded_catalogue(tmp_path_factory):
 @pytest.fixture(scope="session")
 def app(seeded_catalogue):
     return make_app(seeded_catalogue)
+
+
+@pytest.fixture(scope="session", params=ENGINES)
+def search_engine(request) -> str:
+    """Each search engine in turn: tests that search run on both, so the engines cannot drift apart."""
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def engine_catalogue(search_engine, seeded_catalogue, tmp_path_factory):
+    """Read-only: the whole seed catalogue on `search_engine` (the shared one when it already uses it)."""
+    if seeded_catalogue.settings.search_engine == search_engine:
+        yield seeded_catalogue
+        return
+    cat = Catalogue(make_settings(tmp_path_factory.mktemp(f"seeded-{search_engine}"), search_engine))
+    cat.load_publishers(SEED_PUBLISHERS)
+    cat.save_many(copy.deepcopy(SEED_RECORDS), author="seed", route="seed")
+    yield cat
+    cat.close()
+
+
+@pytest.fixture(scope="session")
+def engine_app(engine_catalogue, seeded_catalogue, app):
+    return app if engine_catalogue is seeded_catalogue else make_app(engine_catalogue)
+
+
+@pytest.fixture
+def search_client(engine_app):
+    """A client of the seeded read-only app on each search engine in turn."""
+    return engine_app.test_client()
 
 
 @pytest.fixture

@@ -17,14 +17,17 @@ _TOKENS = re.compile(r'"[^"]*"|[()]|[^\s()"]+|"')
 _BOOST = re.compile(r"^(.+?)\^(\d+(?:\.\d+)?)?$")
 
 
-def parse(text: str, fields: set[str]):
-    """The query tree for `text`, or None when it holds nothing to search for."""
-    return _Parser(_TOKENS.findall(text), fields).top()
+def parse(text: str, fields: set[str]) -> tuple:
+    """(the query tree for `text` or None when it holds nothing to search for, whether syntax had to be skipped or
+    repaired: an unclosed quote or bracket, an operator with nothing on one side)."""
+    parser = _Parser(_TOKENS.findall(text), fields)
+    return parser.top(), parser.repaired
 
 
 class _Parser:
     def __init__(self, tokens: list[str], fields: set[str]):
         self.tokens, self.fields, self.i = tokens, fields, 0
+        self.repaired = False
 
     def peek(self) -> str | None:
         return self.tokens[self.i] if self.i < len(self.tokens) else None
@@ -38,6 +41,7 @@ class _Parser:
         while self.peek() is not None:
             if self.peek() == ")":  # a stray closing bracket
                 self.take()
+                self.repaired = True
                 continue
             nodes.append(self.or_expr())
         return join("and", nodes)
@@ -48,6 +52,8 @@ class _Parser:
             nodes.append(self.or_expr())
         if self.peek() == ")":
             self.take()
+        else:
+            self.repaired = True
         return join("and", nodes)
 
     def or_expr(self):
@@ -55,6 +61,7 @@ class _Parser:
         while self.peek() == "OR":
             self.take()
             nodes.append(self.and_expr())
+        self.repaired |= len(nodes) > 1 and None in nodes
         return join("or", nodes)
 
     def and_expr(self):
@@ -62,7 +69,7 @@ class _Parser:
         while self.peek() in ("AND", "ANDNOT", "ANDMAYBE", "REQUIRE"):
             op, right = self.take(), self.unary()
             if right is None or node is None:
-                node = node or right
+                node, self.repaired = node or right, True
             elif op == "ANDNOT":
                 node = ("and", [node, ("not", right)])
             elif op == "ANDMAYBE":
@@ -78,9 +85,11 @@ class _Parser:
         if token == "NOT":
             self.take()
             inner = self.unary()
+            self.repaired |= inner is None
             return ("not", inner) if inner is not None else None
         if token in OPERATORS:  # an operator with nothing on its left: skip it
             self.take()
+            self.repaired = True
             return None
         return self.atom(self.take(), None)
 
@@ -88,6 +97,7 @@ class _Parser:
         if token == "(":
             return _with_field(self.group(), field)
         if token == '"':  # an unclosed quote: the words after it are plain words
+            self.repaired = True
             return None
         if token.startswith('"'):
             return ("phrase", field, token[1:-1], 1.0)

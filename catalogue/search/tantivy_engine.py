@@ -157,11 +157,12 @@ def build_query(text: str, schema: tantivy.Schema, analyzer: tantivy.TextAnalyze
             return clauses[0] if clauses else None
         return tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in clauses])
 
-    tree = query_syntax.parse(text, set(TEXT_FIELDS) | set(EXACT_FIELDS))
+    tree, repaired = query_syntax.parse(text, set(TEXT_FIELDS) | set(EXACT_FIELDS))
     parsed = compile_(tree) if tree is not None and len(re.findall(r"\w+", text)) <= MAX_TERMS else None
     if parsed is None:  # fall back to plain words: every word must match in some text field
         tree = query_syntax.join("and", [("word", None, w, 1.0) for w in re.findall(r"\w+", text)[:MAX_TERMS]])
-        parsed, notice = tree and compile_(tree), notice or BAD_SYNTAX
+        parsed, repaired = tree and compile_(tree), True
+    notice = notice or (BAD_SYNTAX if repaired else "")
     marks: dict = {}
     for field, words in query_syntax.words(tree):
         marks.setdefault(field, set()).update(stems(field, words) if field not in EXACT_FIELDS else ())

@@ -180,14 +180,14 @@ def test_nan_never_reaches_the_json_twins(client, auth, example_record):
 
 
 @pytest.mark.parametrize("q", ["NOT NOT NOT", "NOT", "AND OR NOT", "(((", "title:", '"', "NOT NOT (NOT"])
-def test_any_query_string_gives_a_results_page(client, q):
-    assert client.get("/search", query_string={"q": q}).status_code == 200
-    resp = client.get("/search.json", query_string={"q": q})
+def test_any_query_string_gives_a_results_page(search_client, q):
+    assert search_client.get("/search", query_string={"q": q}).status_code == 200
+    resp = search_client.get("/search.json", query_string={"q": q})
     assert resp.status_code == 200 and "total" in strict_json(resp.get_data(as_text=True))
 
 
-def test_plain_word_fallback_still_finds_things(client):
-    resp = client.get("/search.json", query_string={"q": "pupil NOT NOT NOT"}).get_json()
+def test_plain_word_fallback_still_finds_things(search_client):
+    resp = search_client.get("/search.json", query_string={"q": "pupil NOT NOT NOT"}).get_json()
     assert resp["total"] > 0 and resp["notice"]
 
 

@@ -48,9 +48,12 @@ def fresh_db_url(folder: Path) -> str:
     return base + ("&" if "?" in base else "?") + f"options=-csearch_path%3D{schema}"
 
 
-def make_settings(folder: Path) -> Settings:
+def make_settings(folder: Path, search_engine: str | None = None) -> Settings:
+    """Settings for a fresh instance; the search engine is CATALOGUE_TEST_SEARCH_ENGINE's (default: Whoosh)."""
     folder.mkdir(parents=True, exist_ok=True)
-    return Settings(instance_dir=str(folder), database_url=fresh_db_url(folder), secret_key="test")
+    engine = search_engine or os.environ.get("CATALOGUE_TEST_SEARCH_ENGINE") or "whoosh"
+    return Settings(instance_dir=str(folder), database_url=fresh_db_url(folder), secret_key="test",
+                    search_engine=engine)
 
 
 def make_app(cat):

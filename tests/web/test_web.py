@@ -19,25 +19,25 @@ def test_home_is_a_search_page_with_facets(client, seed_records):
     assert 'href="/static/govuk/govuk-frontend.min.css"' in html
 
 
-def test_search_json_twin_matches_page(client):
-    data = client.get("/search.json?q=pupil").get_json()
+def test_search_json_twin_matches_page(search_client):
+    data = search_client.get("/search.json?q=pupil").get_json()
     assert data["total"] >= 1
     assert data["hits"][0]["id"] == NPD
     assert {f["name"] for f in data["facets"]} == {"publisher", "nation", "tre", "theme", "linkage_key", "band"}
-    html = client.get("/search?q=pupil").get_data(as_text=True)
+    html = search_client.get("/search?q=pupil").get_data(as_text=True)
     assert f'href="/datasets/{NPD}"' in html
     assert f"<strong>{data['total']}</strong>" in html
 
 
-def test_search_filters_sort_and_paging(client):
-    all_ = client.get("/search.json?page_size=5").get_json()
-    england = client.get("/search.json?nation=England").get_json()
+def test_search_filters_sort_and_paging(search_client):
+    all_ = search_client.get("/search.json?page_size=5").get_json()
+    england = search_client.get("/search.json?nation=England").get_json()
     assert 0 < england["total"] <= all_["total"]
     assert all("England" in h["nations"] for h in england["hits"])
-    by_score = client.get("/search.json?sort=readiness").get_json()["hits"]
+    by_score = search_client.get("/search.json?sort=readiness").get_json()["hits"]
     assert [h["readiness"] for h in by_score] == sorted((h["readiness"] for h in by_score), reverse=True)
-    page2 = client.get("/search.json?sort=title&page=2").get_json()
-    page1 = client.get("/search.json?sort=title&page=1").get_json()
+    page2 = search_client.get("/search.json?sort=title&page=2").get_json()
+    page1 = search_client.get("/search.json?sort=title&page=1").get_json()
     assert page2["page"] == 2 and not set(h["id"] for h in page1["hits"]) & set(h["id"] for h in page2["hits"])
     facet = next(f for f in england["facets"] if f["name"] == "nation")
     selected = next(v for v in facet["values"] if v["value"] == "England")
@@ -45,11 +45,11 @@ def test_search_filters_sort_and_paging(client):
 
 
 @pytest.mark.parametrize("q", ['"unbalanced', "AND", "x" * 10_000, "title:(", "<script>alert(1)</script>", "%00"])
-def test_hostile_queries_get_a_results_page(client, q):
-    resp = client.get("/search", query_string={"q": q, "page": "abc", "sort": "nonsense"})
+def test_hostile_queries_get_a_results_page(search_client, q):
+    resp = search_client.get("/search", query_string={"q": q, "page": "abc", "sort": "nonsense"})
     assert resp.status_code == 200
     assert "<script>alert(1)</script>" not in resp.get_data(as_text=True)
-    assert client.get("/search.json", query_string={"q": q}).status_code == 200
+    assert search_client.get("/search.json", query_string={"q": q}).status_code == 200
 
 
 def test_dataset_page_shows_what_researchers_need(client, seed_records):
