@@ -134,6 +134,11 @@ def _read_paths() -> dict:
                      _query("show", "Group results (`publisher`).")]
     return {
         "/search.json": _twin("Search", "Search the catalogue", "search", _obj(), search_params, (400,)),
+        "/suggest": _twin("Search", "Autocomplete: titles, publishers, variable names and linkage keys for a prefix",
+                          "suggest", _obj(), [_query("q", "What has been typed."),
+                                              _query("limit", "At most this many (1 to 20).", INT)]),
+        "/search/synonyms.json": _twin("Search", "The acronyms and synonyms searches are widened with", "synonyms",
+                                       _obj()),
         "/datasets/{dataset_id}.json": _twin("Datasets", "One dataset: its record, report and score", "dataset",
                                              _obj(), [DATASET_ID], (404,)),
         "/datasets/{dataset_id}/history.json": _twin("Datasets", "A dataset's revisions", "history", _obj(),
@@ -181,7 +186,25 @@ def _read_paths() -> dict:
         "/privacy.json": _twin("About", "The privacy notice", "privacy", _obj()),
         "/cookies.json": _twin("About", "The cookies this service sets", "cookies", _obj()),
         "/openapi.json": {"get": _op("About", "This document", _ok(ANY_OBJ), op_id="openapi")},
+        "/healthz": {"get": _op("About", "Health of this node", _health_responses(), op_id="healthz",
+                                description="Whether the store answers, and how many revisions this node's search "
+                                            "index is behind it (`index.lag`). 503 when the store cannot be "
+                                            "reached; a lag is reported, not judged.")},
     }
+
+
+def _health_responses() -> dict:
+    index = _obj({"engine": STR, "revision": {"type": ["integer", "null"]}, "lag": INT, "writer": STR},
+                 ("engine", "revision"))
+    healthy = _obj({"ok": {"const": True}, "status": {"const": "ok"},
+                    "store": _obj({"reachable": {"const": True}, "revision": INT}, ("reachable", "revision")),
+                    "index": _obj(index["properties"], ("engine", "revision", "lag", "writer"))},
+                   ("ok", "status", "store", "index"))
+    down = _obj({"ok": {"const": False}, "status": {"const": "unavailable"},
+                 "store": _obj({"reachable": {"const": False}, "error": STR}, ("reachable",)), "index": index},
+                ("ok", "status", "store"))
+    return {**_ok(healthy, "The store answers; the index lag in revisions."),
+            "503": {"description": "The store cannot be reached.", "content": {JSON: {"schema": down}}}}
 
 
 def _plan_paths() -> dict:

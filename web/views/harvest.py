@@ -6,10 +6,11 @@ import re
 from flask import Blueprint, request, url_for
 
 from catalogue.provenance import ACTIONS
+from catalogue.records.indexer import index_status
 from catalogue.publishing.accounts import STEWARDS
 
 from web.auth import role_required
-from web.common import not_found, respond, split_ext
+from web.common import catalogue, not_found, respond, split_ext
 from web.services import services
 
 bp = Blueprint("harvest", __name__)
@@ -33,7 +34,8 @@ def sources():
         last = r.runs(src.name, limit=1)
         rows.append({**src.public(), "page": url_for("harvest.source", name=src.name),
                      "last_run": _run_row(last[0]) if last else None})
-    data = {"sources": rows, "runs": [_run_row(run) for run in r.runs(limit=20)]}
+    data = {"sources": rows, "runs": [_run_row(run) for run in r.runs(limit=20)],
+            "index": index_status(catalogue()).to_dict()}
     return respond("harvest/sources.html", data)
 
 
