@@ -1,5 +1,5 @@
 """CKAN package_search over our packages (pure): parse q/fq/sort/rows/start/facet.field/fl as CKAN takes them,
-then filter, sort, facet and page a list of CKAN package dicts (catalogue.formats.ckan.package_from_record).
+then filter, sort, facet and page Rows (the few fields of a CKAN package a search reads; row_of).
 
 Text matching (`q`) is the search engine's job: the caller passes the ids it matched, with their order as score."""
 from __future__ import annotations
@@ -207,67 +207,106 @@ def package_time(value: str | None) -> datetime | None:
         return None
 
 
-def _values(pkg: dict, name: str) -> list[str]:
+@dataclass(frozen=True, slots=True)
+class Row:
+    """What package_search filters, sorts and facets on, for one package: small, so N = 100,000 fit in memory.
+    The full package dict is built only for the page of results asked for."""
+
+    id: str
+    name: str
+    title_key: str  # the title, lower case (title_string)
+    org: str  # the organization's name ('' when none)
+    tags: tuple[str, ...]
+    formats: tuple[str, ...]  # resource formats, sorted, without repeats
+    license_id: str
+    created: str  # CKAN's metadata_created text ('' when unknown), and the same as a datetime
+    modified: str
+    created_at: datetime | None
+    modified_at: datetime | None
+    seq: int = 0  # the store's revision counter at the record's last change (the package cache's key)
+
+
+def row_of(pkg: dict, seq: int = 0) -> Row:
+    """The Row of a CKAN package dict (as catalogue.formats.ckan.package_from_record builds it)."""
+    org = pkg.get("organization") or {}
+    return Row(id=pkg["id"], name=pkg.get("name") or "", title_key=(pkg.get("title") or "").lower(),
+               org=org.get("name") or "", tags=tuple(t["name"] for t in pkg.get("tags") or []),
+               formats=tuple(sorted({r["format"] for r in pkg.get("resources") or [] if r.get("format")})),
+               license_id=pkg.get("license_id") or "", created=pkg.get("metadata_created") or "",
+               modified=pkg.get("metadata_modified") or "", created_at=package_time(pkg.get("metadata_created")),
+               modified_at=package_time(pkg.get("metadata_modified")), seq=seq)
+
+
+def _values(row: Row, name: str) -> tuple[str, ...]:
     """A package's values for a filter or facet field."""
     if name in ("organization", "owner_org"):
-        org = pkg.get("organization") or {}
-        return [org["name"]] if org.get("name") else []
+        return (row.org,) if row.org else ()
     if name == "tags":
-        return [t["name"] for t in pkg.get("tags") or []]
+        return row.tags
     if name == "res_format":
-        return sorted({r["format"] for r in pkg.get("resources") or [] if r.get("format")})
+        return row.formats
     if name == "groups":
-        return [g["name"] for g in pkg.get("groups") or []]
+        return ()  # we have no CKAN groups
     if name == "capacity":
-        return ["public"]
-    if name == "dataset_type":
-        return [pkg.get("type") or "dataset"]
-    value = pkg.get(name)
-    return [value] if isinstance(value, str) and value else []
+        return ("public",)
+    if name in ("dataset_type", "type"):
+        return ("dataset",)
+    if name == "state":
+        return ("active",)
+    value = {"id": row.id, "name": row.name, "license_id": row.license_id}.get(name)
+    return (value,) if value else ()
 
 
-def _matches(pkg: dict, c: Clause) -> bool:
+def _matcher(c: Clause):
+    """A test of one fq clause on a Row."""
     if c.value is None:  # a date range (or one date)
-        when = package_time(pkg.get(c.field))
-        ok = when is not None \
-            and (c.low is None or when > c.low or (c.low_inclusive and when == c.low)) \
-            and (c.high is None or when < c.high or (c.high_inclusive and when == c.high))
+        attr = "modified_at" if c.field == "metadata_modified" else "created_at"
+
+        def ok(row: Row) -> bool:
+            when = getattr(row, attr)
+            return when is not None \
+                and (c.low is None or when > c.low or (c.low_inclusive and when == c.low)) \
+                and (c.high is None or when < c.high or (c.high_inclusive and when == c.high))
+    elif c.value == "*":
+        def ok(row: Row) -> bool:
+            return bool(_values(row, c.field))
+    elif c.field == "res_format":
+        wanted = c.value.lower()
+
+        def ok(row: Row) -> bool:
+            return wanted in (v.lower() for v in row.formats)
     else:
-        values = _values(pkg, c.field)
-        if c.value == "*":
-            ok = bool(values)
-        elif c.field == "res_format":
-            ok = c.value.lower() in (v.lower() for v in values)
-        else:
-            ok = c.value in values
-    return ok != c.negate
+        def ok(row: Row) -> bool:
+            return c.value in _values(row, c.field)
+    return (lambda row: not ok(row)) if c.negate else ok
 
 
-def _sort_value(pkg: dict, name: str, scores: dict[str, float]):
-    if name == "score":
-        return scores.get(pkg["id"], 0.0)
-    if name == "title_string":
-        return (pkg.get("title") or "").lower()
-    return pkg.get(name) or ""
+_SORT_KEYS = {"metadata_modified": lambda row: row.modified, "metadata_created": lambda row: row.created,
+              "title_string": lambda row: row.title_key, "name": lambda row: row.name, "id": lambda row: row.id}
 
 
-def search(packages: list[dict], p: SearchParams, scores: dict[str, float] | None = None,
+def search(rows: list[Row], p: SearchParams, scores: dict[str, float] | None = None,
            org_titles: dict[str, str] | None = None) -> dict:
-    """package_search's result: {count, results, sort, facets, search_facets}. `scores` (id -> relevance) are the
-    ids the text query matched; None means no text query (everything matches, all scored equally)."""
-    scores = scores if scores is not None else {}
-    found = [pkg for pkg in packages if (not scores and p.q in MATCH_ALL or pkg["id"] in scores)
-             and all(_matches(pkg, c) for c in p.fq)]
+    """package_search over Rows: {count, ids (the page asked for), sort, facets, search_facets}. `scores` (id ->
+    relevance) are the ids the text query matched; None means no text query (everything matches, scored equally).
+    The caller turns `ids` into packages (and applies `fl` with `select_fields`)."""
+    tests = [_matcher(c) for c in p.fq]
+    if scores is not None or p.q not in MATCH_ALL:
+        scores = scores or {}
+        rows = [row for row in rows if row.id in scores]
+    found = [row for row in rows if all(t(row) for t in tests)] if tests else list(rows)
     for name, desc in reversed(p.sort):  # stable sorts, last key first
-        found.sort(key=lambda pkg: _sort_value(pkg, name, scores), reverse=desc)
+        if name == "score":
+            if scores:
+                found.sort(key=lambda row: scores.get(row.id, 0.0), reverse=desc)
+        else:
+            found.sort(key=_SORT_KEYS[name], reverse=desc)
     page = found[p.start:p.start + p.rows] if p.start < len(found) else []
-    if p.fl and "*" not in p.fl:
-        page = [{k: pkg.get(k) for k in p.fl} for pkg in page]
     facets, search_facets = {}, {}
     for name in p.facet_fields:
         counts: dict[str, int] = {}
-        for pkg in found:
-            for value in _values(pkg, name):
+        for row in found:
+            for value in _values(row, name):
                 counts[value] = counts.get(value, 0) + 1
         top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
         top = top if p.facet_limit < 0 else top[:p.facet_limit]
@@ -275,5 +314,12 @@ def search(packages: list[dict], p: SearchParams, scores: dict[str, float] | Non
         titles = org_titles if name == "organization" and org_titles else {}
         search_facets[name] = {"title": name, "items": [{"name": v, "display_name": titles.get(v, v), "count": n}
                                                         for v, n in top]}
-    return {"count": len(found), "results": page, "sort": p.sort_text, "facets": facets,
+    return {"count": len(found), "ids": [row.id for row in page], "sort": p.sort_text, "facets": facets,
             "search_facets": search_facets}
+
+
+def select_fields(packages: list[dict], fl: list[str]) -> list[dict]:
+    """The `fl` parameter: only the named keys of each package ('*' or none: the whole package)."""
+    if fl and "*" not in fl:
+        return [{k: pkg.get(k) for k in fl} for pkg in packages]
+    return packages

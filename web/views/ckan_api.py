@@ -6,10 +6,10 @@ import threading
 
 from flask import Blueprint, current_app, jsonify, request, url_for
 
-from catalogue.formats.ckan import package_from_record
-from catalogue.formats.ckan_query import MATCH_ALL, CkanQueryError, boolean, integer, parse_search, search
+from catalogue.formats.ckan_index import PackageIndex
+from catalogue.formats.ckan_query import (MATCH_ALL, CkanQueryError, boolean, integer, parse_search, search,
+                                          select_fields)
 from catalogue.records.files import InputError, decode, loads
-from catalogue.records.scoring import readiness
 from catalogue.search import SearchQuery
 
 from web.common import catalogue
@@ -47,33 +47,31 @@ def _flat(args) -> dict:
     return {k: (v[0] if len(v) == 1 else v) for k, v in args.lists()}
 
 
-_CACHE: dict = {}  # per process: (catalogue, revision counter, publisher names) -> packages
-_CACHE_LOCK = threading.Lock()
+_INDEX_KEY = "ckan_package_index"
+_INDEX_LOCK = threading.Lock()
 
 
-def _packages() -> tuple[list[dict], dict[str, str]]:
-    """Every published dataset as a CKAN package (drafts and withdrawn records are not published), and org titles.
-    Built once per change of the store (its revision counter) or of publisher names, not once per request."""
-    cat = catalogue()
-    names = cat.publisher_names()
-    key = (cat.settings.db_url, cat.change_mark(), tuple(sorted(names.items())))
-    with _CACHE_LOCK:
-        if _CACHE.get("key") != key:
-            _CACHE["value"] = [package_from_record(d.record, publisher_name=names.get(d.publisher, ""),
-                                                   created=d.created_at, modified=d.updated_at,
-                                                   readiness=readiness(d.record).to_dict())
-                               for d in cat.datasets()]
-            _CACHE["key"] = key
-        return _CACHE["value"], names
+def _index() -> PackageIndex:
+    """The app's package index (published datasets only: drafts and withdrawn records are not published), built on
+    first use, then caught up with the store's change marks and publisher names on every call."""
+    index = current_app.extensions.get(_INDEX_KEY)
+    if index is None:
+        with _INDEX_LOCK:  # one build, however many requests arrive first
+            index = current_app.extensions.get(_INDEX_KEY)
+            if index is None:
+                index = current_app.extensions[_INDEX_KEY] = PackageIndex(catalogue().store)
+    index.catch_up(catalogue().publisher_names())
+    return index
 
 
-def _find(packages: list[dict], ref) -> dict:
+def _find(index: PackageIndex, ref) -> dict:
     if not isinstance(ref, str) or not ref:
         raise _Error(409, "Validation Error", "Missing value: id", {"id": ["Missing value"]})
-    for pkg in packages:
-        if ref in (pkg["id"], pkg["name"]):
-            return pkg
-    raise _Error(404, "Not Found Error", "Not found")
+    row = index.find(ref)
+    packages = index.packages([row.id]) if row is not None else []
+    if not packages:
+        raise _Error(404, "Not Found Error", "Not found")
+    return packages[0]
 
 
 def _organization(pub: dict, count: int) -> dict:
@@ -93,25 +91,29 @@ def _page(items: list, params: dict) -> list:
 
 def package_search(params: dict):
     p = parse_search(params)
-    packages, names = _packages()
+    index = _index()
+    rows = index.all_rows()
     scores = None
     if p.q not in MATCH_ALL:  # text goes through the search engine; its order is the score
-        hits = catalogue().search(SearchQuery(text=p.q, sort="relevance", page_size=max(1, len(packages)))).hits
+        hits = catalogue().search(SearchQuery(text=p.q, sort="relevance", page_size=max(1, len(rows)))).hits
         scores = {h.id: float(len(hits) - n) for n, h in enumerate(hits)}
-    return search(packages, p, scores, names)
+    result = search(rows, p, scores, catalogue().publisher_names())
+    result["results"] = select_fields(index.packages(result.pop("ids")), p.fl)
+    return {k: result[k] for k in ("count", "results", "sort", "facets", "search_facets")}
 
 
 def package_show(params: dict):
-    return _find(_packages()[0], params.get("id"))
+    return _find(_index(), params.get("id"))
 
 
 def package_list(params: dict):
-    return _page(sorted(pkg["name"] for pkg in _packages()[0]), params)
+    return _page(sorted(row.name for row in _index().all_rows()), params)
 
 
 def current_package_list_with_resources(params: dict):
-    packages = sorted(_packages()[0], key=lambda pkg: pkg["metadata_modified"] or "", reverse=True)
-    return _page(packages, params)
+    index = _index()
+    rows = sorted(index.all_rows(), key=lambda row: row.modified, reverse=True)
+    return index.packages([row.id for row in _page(rows, params)])
 
 
 def organization_list(params: dict):
@@ -132,7 +134,8 @@ def organization_show(params: dict):
         raise _Error(404, "Not Found Error", "Organization not found")
     org = _organization(pub, catalogue().publisher_counts().get(pub["id"], 0))
     if boolean(params.get("include_datasets")):
-        org["packages"] = [pkg for pkg in _packages()[0] if pkg["owner_org"] == pub["id"]][:1000]
+        index = _index()
+        org["packages"] = index.packages([row.id for row in index.all_rows() if row.org == pub["id"]][:1000])
     return org
 
 
@@ -142,7 +145,7 @@ def group_list(params: dict):
 
 def tag_list(params: dict):
     query = params.get("query") if isinstance(params.get("query"), str) else ""
-    tags = sorted({t["name"] for pkg in _packages()[0] for t in pkg["tags"]})
+    tags = sorted({t for row in _index().all_rows() for t in row.tags})
     return [t for t in tags if query.lower() in t.lower()]
 
 
