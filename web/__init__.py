@@ -17,7 +17,7 @@ from catalogue.settings import Settings
 from web import auth, errors, filters
 from web.services import KEY as SERVICES_KEY, Services
 from web.views import (api, apidocs, audit, ckan_api, datasets, feeds, harvest, health, info, plan, publish, publishers,
-                       search, site, vocab)
+                       search, site, variables, vocab)
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -36,7 +36,7 @@ def _secret_key(settings: Settings) -> str:
 def blueprints() -> list:
     """Every blueprint, in the order they are registered: app-wide pieces first, then one per area."""
     return [errors.bp, filters.bp, auth.bp, api.bp, ckan_api.bp, publish.bp, search.bp, datasets.bp, publishers.bp,
-            audit.bp, harvest.bp, health.bp, info.bp, site.bp, feeds.bp, apidocs.bp, plan.bp, vocab.bp]
+            audit.bp, harvest.bp, health.bp, info.bp, site.bp, feeds.bp, apidocs.bp, plan.bp, vocab.bp, variables.bp]
 
 
 def create_app(settings: Settings | None = None, catalogue: Catalogue | None = None) -> Flask:

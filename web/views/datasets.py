@@ -14,6 +14,7 @@ from catalogue.records.service import dataset_summary
 
 from web.auth import current_user
 from web.common import catalogue, not_found, respond, split_ext, wants_json
+from web.linkable import panel as linkable_panel
 from web.record_view import page_record
 from web.services import services
 
@@ -44,6 +45,7 @@ def dataset_view_data(dataset) -> dict:
     data["register_links"] = register_links(shaped)  # TRE and gateway names matched to schemas/ registers
     data["lead_time_weeks"] = lead_time_view(shaped)
     data["harvested_from"] = services().harvest.provenance(dataset.id)
+    data["linkable_with"] = linkable_panel(dataset.id) if dataset.status == "published" else None
     return data
 
 
