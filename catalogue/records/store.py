@@ -179,6 +179,13 @@ class Store:
             q = select(DatasetRow.id, DatasetRow.publisher, DatasetRow.title, DatasetRow.status, DatasetRow.revision)
             return [tuple(r) for r in s.execute(q)]
 
+    def published_times(self) -> list[tuple[str, str, datetime]]:
+        """(id, publisher, time of the last change) of every published dataset, by id, without record bodies."""
+        with Session(self.engine) as s:
+            q = select(DatasetRow.id, DatasetRow.publisher, DatasetRow.updated_at) \
+                .where(DatasetRow.status == PUBLISHED).order_by(DatasetRow.id)
+            return [(i, pub, as_utc(when)) for i, pub, when in s.execute(q)]
+
     @staticmethod
     def publisher_of(s: Session, dataset_id: str) -> str | None:
         """The publisher of a stored dataset (any status), read in the caller's session so a check and a write

@@ -58,6 +58,42 @@ def test_sitemap_lists_home_publishers_and_every_published_dataset_only(changed_
     assert len(locs) == len(set(locs))
 
 
+def _lastmods(body: bytes) -> dict[str, str | None]:
+    root = ET.fromstring(body)
+    return {u.find("sm:loc", NS).text: getattr(u.find("sm:lastmod", NS), "text", None)
+            for u in root.findall("sm:url", NS)}
+
+
+def test_sitemap_lastmod_is_each_records_last_change(changed_app, small_catalogue, seed_records):
+    client = changed_app.test_client()
+    base = small_catalogue.settings.base_url.rstrip("/")
+    mods = _lastmods(_get(client, "/sitemap.xml")[1])
+    ident = seed_records[3]["identifier"]
+    stored = small_catalogue.get(ident).updated_at
+    assert mods[f"{base}/datasets/{ident}"] == site.lastmod(stored)
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+00:00", mods[f"{base}/datasets/{ident}"])
+    dataset_mods = [m for loc, m in mods.items() if loc.startswith(base + "/datasets/")]
+    assert None not in dataset_mods and mods[f"{base}/"] == max(dataset_mods)  # fixed-width UTC text sorts by time
+    pub = seed_records[3]["publisher"]
+    theirs = [mods[f"{base}/datasets/{r['identifier']}"] for r in seed_records[:12]
+              if r["publisher"] == pub and f"{base}/datasets/{r['identifier']}" in mods]
+    assert mods[f"{base}/publishers/{pub}"] == max(theirs)
+
+    changed = {**small_catalogue.get(ident).record, "title": "Retitled so the sitemap moves"}
+    assert small_catalogue.save(changed, author="test", route="test").action == "updated"
+    after = _lastmods(_get(client, "/sitemap.xml")[1])
+    assert after[f"{base}/datasets/{ident}"] == site.lastmod(small_catalogue.get(ident).updated_at)
+    assert after[f"{base}/datasets/{ident}"] >= mods[f"{base}/datasets/{ident}"]
+    assert after[f"{base}/"] == max(m for loc, m in after.items() if loc.startswith(base + "/datasets/"))
+
+
+def test_sitemap_lists_the_vocabularies(client, app):
+    base = app.config["SETTINGS"].base_url.rstrip("/")
+    locs = _locs(_get(client, "/sitemap.xml")[1])
+    assert {f"{base}/vocab", f"{base}/vocab/tres", f"{base}/vocab/tres/sail-databank",
+            f"{base}/vocab/linkage-roles/nhs-number"} <= set(locs)
+
+
 def test_a_large_sitemap_becomes_an_index_of_pages(changed_app, monkeypatch):
     client = changed_app.test_client()
     _, whole = _get(client, "/sitemap.xml")
