@@ -56,4 +56,11 @@
     },
     onConfirm: function (s) { if (s && typeof s === 'object' && s.url) window.location.assign(s.url) }
   })
+  // Enter with no suggestion highlighted searches the text, as the plain box does (the component would only
+  // close its menu).
+  container.addEventListener('keydown', function (event) {
+    if (event.key !== 'Enter' || container.querySelector('.autocomplete__option--focused')) return
+    var form = container.closest('form')
+    if (form) { event.preventDefault(); event.stopPropagation(); form.requestSubmit ? form.requestSubmit() : form.submit() }
+  }, true)
 })()
