@@ -4,6 +4,7 @@ A pure function of the stored record (read through page_record, so a flagged rec
 and the registers. Every gap is None here; the page shows it as "Not recorded"."""
 from __future__ import annotations
 
+from catalogue.records.leadtime import describe_weeks, effective_lead_time, record_lead_time
 from catalogue.records.registers import Register, registers, role_kind
 from catalogue.records.scoring import readiness
 
@@ -38,12 +39,15 @@ def _year(value: str | None) -> int | None:
     return int(value[:4]) if value and value[:4].isdigit() else None
 
 
-def lead_time(access: dict) -> dict | None:
-    weeks = access.get("leadTimeWeeks") or {}
-    low, high = weeks.get("min"), weeks.get("max")
-    if not access.get("leadTime") and low is None and high is None:
+def lead_time(record: dict) -> dict | None:
+    """The note as written, and the weeks (access.leadTimeWeeks, else read from the note: `derived`)."""
+    text = (record.get("access") or {}).get("leadTime")
+    weeks = effective_lead_time(record)
+    if not text and weeks is None:
         return None
-    return {"text": access.get("leadTime"), "min_weeks": low, "max_weeks": high}
+    return {"text": text, "min_weeks": weeks[0] if weeks else None, "max_weeks": weeks[1] if weeks else None,
+            "weeks": describe_weeks(weeks) if weeks else None,
+            "derived": weeks is not None and record_lead_time(record) is None}
 
 
 def compare_column(dataset, publisher_names: dict, url: str) -> dict:
@@ -66,7 +70,7 @@ def compare_column(dataset, publisher_names: dict, url: str) -> dict:
                  for route in access.get("routes", []) if route.get("type") == "tre"],
         "gateways": [named(reg.gateways, text) for text in access.get("legalGateways", [])],
         "application_url": http_url(access.get("applicationUrl")) or None,
-        "lead_time": lead_time(access),
+        "lead_time": lead_time(r),
         "coverage": {"nations": cover.get("nations") or None,
                      "start_year": _year(cover.get("temporalStart")), "end_year": _year(cover.get("temporalEnd")),
                      "ongoing": bool(cover.get("temporalStart")) and not cover.get("temporalEnd"),

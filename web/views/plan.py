@@ -4,18 +4,26 @@ A plan is named by its datasets: `?d=id1,id2` (a permalink anyone can open), or,
 Unknown or withdrawn identifiers are left out with a note, never an error; more than MAX_DATASETS is a 400."""
 from __future__ import annotations
 
+import csv
+import io
 import re
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, request, session, url_for
+from flask import Blueprint, Response, abort, flash, redirect, request, session, url_for
+
+from catalogue.linkage.plan import (MAX_DATASETS, ROW_FIELDS, Plan, build_plan, plan_markdown as plan_markdown_text,
+                                    plan_rows)
+from catalogue.records.registers import registers
 
 from web.common import catalogue, respond, wants_json
 from web.compare import compare_column
+from web.plan_graph import layout
+from web.record_view import http_url
+from web.services import services
 
 bp = Blueprint("plan", __name__)
-MAX_DATASETS = 25
 SESSION_KEY = "plan"
-IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$")  # wider than the schema's: stored ids are looked up
+IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,199}")  # wider than the schema's: stored ids are looked up
 MAX_PARAM = 8000  # characters in ?d=: 25 identifiers of the longest kind, with commas
 
 
@@ -64,7 +72,7 @@ def resolve(ids: list[str]) -> tuple[list, list[dict]]:
     cat = catalogue()
     found, notes = [], []
     for ident in ids:
-        ds = cat.get(ident) if IDENTIFIER.match(ident) else None
+        ds = cat.get(ident) if IDENTIFIER.fullmatch(ident) else None
         if ds is None:
             notes.append({"id": _shown(ident), "code": "unknown",
                           "message": f"There is no dataset with the identifier '{_shown(ident)}'; it is left out."})
@@ -91,7 +99,8 @@ def links(ids: list[str]) -> dict:
     d = {"d": ",".join(ids)} if ids else {}
     return {"plan": url_for("plan.plan", **d), "plan_json": url_for("plan.plan_json", **d),
             "compare": url_for("plan.compare", **d), "compare_json": url_for("plan.compare_json", **d),
-            "basket": url_for("plan.basket")}
+            "csv": url_for("plan.plan_csv", **d), "markdown": url_for("plan.plan_markdown", **d),
+            "print": url_for("plan.plan_print", **d), "basket": url_for("plan.basket")}
 
 
 def _summary(ds, names: dict) -> dict:
@@ -198,19 +207,80 @@ def compare():
 
 # -- the access plan ------------------------------------------------------------------------------------------
 
-def plan_view_data() -> dict:
+def _absolute(path: str) -> str:
+    return catalogue().settings.base_url.rstrip("/") + path
+
+
+def _register_urls(plan) -> dict:
+    """Where each TRE and gateway the plan names links to (its site, or its legislation.gov.uk page)."""
+    regs = registers()
+    tres = {t.id for d in plan.datasets for t in d.tres if t.id}
+    gateways = {g.id for d in plan.datasets for g in d.gateways if g.id}
+    return {"tres": {i: http_url(regs.tres.get(i).url) for i in tres if regs.tres.get(i)},
+            "gateways": {i: http_url(regs.gateways.get(i).url) for i in gateways if regs.gateways.get(i)}}
+
+
+def access_plan() -> tuple[dict, Plan, list[dict]]:
+    """The JSON twin's data for the plan the address names, the plan itself, and its datasets for the page."""
     found, notes, kept, source = _datasets_for_view()
+    plan = build_plan(services().link_index(), kept, _absolute(url_for("plan.plan", d=",".join(kept))))
+    notes += [{"id": i, "code": "unknown", "message": f"'{_shown(i)}' is not in the link index yet; it is left out."}
+              for i in plan.unknown]
     names = catalogue().publisher_names()
-    return {"source": source, "ids": kept, "count": len(kept), "max": MAX_DATASETS,
-            "datasets": [_summary(ds, names) for ds in found], "notes": notes, "links": links(kept)}
+    data = {"source": source, "count": len(plan.datasets), "max": MAX_DATASETS, "notes": notes, "links": links(kept),
+            "plan": plan.to_dict()}
+    return data, plan, [_summary(ds, names) for ds in found if ds.id not in plan.unknown]
+
+
+def _page(template: str, printable: bool = False):
+    data, plan, datasets = access_plan()
+    if wants_json():
+        return respond(template, data)
+    basket = basket_ids()
+    ids = [d["id"] for d in datasets]
+    return respond(template, {**data, "datasets": datasets, "ids": ids, "basket_count": len(basket),
+                              "is_basket": data["source"] == "basket" or ids == basket, "printable": printable,
+                              "graph": layout(plan), "titles": {d.id: d.title for d in plan.datasets},
+                              "numbers": {d.id: n for n, d in enumerate(plan.datasets, 1)},
+                              "urls": _register_urls(plan), "base_url": _absolute("")}, False)
 
 
 @bp.route("/plan")
 @bp.route("/plan.json", endpoint="plan_json")
 def plan():
-    data = plan_view_data()
-    if wants_json():
-        return respond("plan/plan.html", data)
-    basket = basket_ids()
-    return respond("plan/plan.html", {**data, "basket_count": len(basket),
-                                      "is_basket": data["source"] == "basket" or data["ids"] == basket}, False)
+    return _page("plan/plan.html")
+
+
+@bp.route("/plan/print")
+def plan_print():
+    """The same plan on one page for printing or saving as PDF: no buttons or navigation."""
+    return _page("plan/plan.html", printable=True)
+
+
+def _csv_cell(value) -> str:
+    """A cell as text; one a spreadsheet would run as a formula (=, +, -, @) starts with an apostrophe."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@bp.route("/plan.csv")
+def plan_csv():
+    """One row per dataset and step (catalogue.linkage.plan.ROW_FIELDS)."""
+    _, plan, _ = access_plan()
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(ROW_FIELDS)
+    for row in plan_rows(plan):
+        writer.writerow([_csv_cell(row.get(f)) for f in ROW_FIELDS])
+    return _download(out.getvalue(), "text/csv", "csv")
+
+
+@bp.route("/plan.md")
+def plan_markdown():
+    _, plan, _ = access_plan()
+    return _download(plan_markdown_text(plan), "text/markdown", "md")
+
+
+def _download(body: str, mimetype: str, ext: str) -> Response:
+    return Response(body, mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="linkage-plan.{ext}"'})
