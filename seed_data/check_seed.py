@@ -42,6 +42,7 @@ EARLIEST, LATEST = date(2000, 1, 1), date(2026, 11, 1)
 EMAIL_DOMAIN = "@example.org"
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,99}$")
 EXAMPLE_PUBLISHER = "department-for-education"
+BODY_TYPES = {"health", "adult-social-care"}
 
 
 def load_json(path: Path):
@@ -73,8 +74,15 @@ def check_publishers(publishers, problems: list[str]) -> dict[str, dict]:
             problems.append(f"{where}: not an object")
             continue
         keys = {"id", "name", "abbreviation", "nation", "homepage"}
-        if set(pub) != keys:
-            problems.append(f"{where}: keys must be exactly {sorted(keys)}, got {sorted(pub)}")
+        optional = {"bodyTypes", "bodyTypesSource"}  # health / adult social care bodies (gateway exclusions)
+        if not keys <= set(pub) <= keys | optional:
+            problems.append(f"{where}: keys must be {sorted(keys)} (and optionally {sorted(optional)}), got {sorted(pub)}")
+        if "bodyTypes" in pub:
+            types = pub["bodyTypes"]
+            if not isinstance(types, list) or not types or not set(types) <= BODY_TYPES:
+                problems.append(f"{where}: bodyTypes must be a non-empty list from {sorted(BODY_TYPES)}")
+            if not str(pub.get("bodyTypesSource", "")).startswith(("https://", "http://")):
+                problems.append(f"{where}: bodyTypes needs a bodyTypesSource URL")
         pid = pub.get("id", "")
         if not isinstance(pid, str) or not SLUG.match(pid):
             problems.append(f"{where}: id {pid!r} is not a lower-case slug")
