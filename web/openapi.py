@@ -139,6 +139,13 @@ def _read_paths() -> dict:
                                               _query("limit", "At most this many (1 to 20).", INT)]),
         "/search/synonyms.json": _twin("Search", "The acronyms and synonyms searches are widened with", "synonyms",
                                        _obj()),
+        "/variables.json": _twin(
+            "Search", "Variables across datasets: name, label, dataset, linkage role, collection method, completeness",
+            "variables", _obj(), [_query("q", "Variable name, label or linkage key (e.g. NHS number, NINo)."),
+                                  _query("role", "Linkage role id, e.g. uprn (repeatable)."),
+                                  _query("publisher", "Publisher id (repeatable)."),
+                                  _query("tre", "Access route or TRE name (repeatable)."),
+                                  _query("page", "Page of 20 datasets.", INT)]),
         "/datasets/{dataset_id}.json": _twin("Datasets", "One dataset: its record, report and score", "dataset",
                                              _obj(), [DATASET_ID], (404,)),
         "/datasets/{dataset_id}/history.json": _twin("Datasets", "A dataset's revisions", "history", _obj(),
