@@ -1,4 +1,4 @@
-"""The registers records refer to: linkage roles, trusted research environments and legal gateways.
+"""The registers records refer to: linkage roles, trusted research environments, legal gateways and body types.
 
 Each register is a reviewable JSON file in schemas/ ({"description": ..., "entries": [...]}), one entry per thing,
 each with an id, a name, aliases and a public source. Records keep free text (harvested records use it); `match()`
@@ -15,7 +15,9 @@ from catalogue.errors import CatalogueError
 from catalogue.records.schema import load_json
 
 KINDS = ("person", "address", "area", "organisation", "quasi", "other")
-FILES = {"roles": "linkage-roles.json", "tres": "tres.json", "gateways": "legal-gateways.json"}
+FILES = {"roles": "linkage-roles.json", "tres": "tres.json", "gateways": "legal-gateways.json",
+         "bodies": "body-types.json"}
+BODY_TYPES = ("health", "adult-social-care")
 _PARENS = re.compile(r"\([^()]*\)")
 
 
@@ -99,6 +101,7 @@ class Registers:
     roles: Register
     tres: Register
     gateways: Register
+    bodies: Register  # public bodies with health or adult social care functions
 
 
 @lru_cache(maxsize=None)
@@ -118,3 +121,22 @@ def role_kind(role_id: str) -> str:
     entry = registers().roles.get(role_id)
     kind = entry.data.get("kind") if entry else None
     return kind if kind in KINDS else "other"
+
+
+def body_types(publisher: dict | str | None) -> set[str]:
+    """'health' / 'adult-social-care' for a publisher (its id, or its dict with id, name, abbreviation and maybe its own
+    bodyTypes): the publisher's own list together with the body-types register's entry, matched by id, name or
+    abbreviation. Empty when neither says."""
+    if isinstance(publisher, str):
+        publisher = {"id": publisher}
+    if not isinstance(publisher, dict):
+        return set()
+    own = publisher.get("bodyTypes")
+    found = {t for t in own if t in BODY_TYPES} if isinstance(own, list) else set()
+    bodies = registers().bodies
+    for key in ("id", "name", "abbreviation"):
+        value = publisher.get(key)
+        entry = bodies.match(value) if isinstance(value, str) else None
+        if entry is not None:
+            return found | set(entry.data.get("bodyTypes", ()))
+    return found

@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from catalogue.records.registers import KINDS, Register, RegisterError, registers, role_kind
+from catalogue.records.registers import BODY_TYPES, KINDS, Register, RegisterError, body_types, registers, role_kind
 from catalogue.records.schema import enum_values
-from tests.support.app import SEED_RECORDS
+from tests.support.app import SEED_PUBLISHERS, SEED_RECORDS
 
 URL = re.compile(r"^https?://\S+$")
 LEGISLATION = re.compile(r"^https://www\.legislation\.gov\.uk/\S+$")
@@ -40,7 +40,7 @@ def _seed_access(field: str):
             yield from access.get("legalGateways", [])
 
 
-@pytest.mark.parametrize("name", ["roles", "tres", "gateways"])
+@pytest.mark.parametrize("name", ["roles", "tres", "gateways", "bodies"])
 def test_every_entry_has_an_id_a_name_and_a_public_source(name):
     register = getattr(registers(), name)
     assert len(register) > 0
@@ -158,5 +158,26 @@ def test_a_malformed_register_is_refused():
 
 def test_register_files_are_package_data():
     from schemas import SCHEMA_DIR
-    for name in ("linkage-roles.json", "tres.json", "legal-gateways.json"):
+    for name in ("linkage-roles.json", "tres.json", "legal-gateways.json", "body-types.json"):
         assert json.loads((SCHEMA_DIR / name).read_text(encoding="utf-8"))["entries"]
+
+
+def test_body_type_entries_name_known_types_and_seed_publishers_agree():
+    for entry in registers().bodies:
+        assert entry.data["bodyTypes"] and set(entry.data["bodyTypes"]) <= set(BODY_TYPES), entry.id
+    for pub in SEED_PUBLISHERS:
+        entry = registers().bodies.get(pub["id"])
+        assert set(pub.get("bodyTypes", [])) == set(entry.data["bodyTypes"] if entry else []), pub["id"]
+
+
+@pytest.mark.parametrize("publisher, expected", [
+    ("nhs-england", {"health"}),
+    ({"id": "elsewhere", "name": "Department of Health and Social Care"}, {"health", "adult-social-care"}),
+    ({"id": "elsewhere", "abbreviation": "PHS"}, {"health"}),
+    ({"id": "a-council", "bodyTypes": ["adult-social-care", "not-a-type"]}, {"adult-social-care"}),
+    ("department-for-education", set()),
+    ({"id": 3, "bodyTypes": "health"}, set()),
+    (None, set()),
+])
+def test_body_types(publisher, expected):
+    assert body_types(publisher) == expected
