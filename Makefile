@@ -10,10 +10,11 @@ AXE := build/axe-core-$(AXE_CORE_VERSION)/package/axe.min.js
 ASSETS := web/static/govuk/govuk-frontend.min.css
 STAMP := $(VENV)/.installed
 N ?= 10000
+ENGINE ?= whoosh
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-wheel test-postgres test-browser test-integration bench bench-audit bench-export bench-harvest bench-relevance install assets reindex clean
+.PHONY: run test test-tantivy test-wheel test-postgres test-browser test-integration bench bench-audit bench-export bench-harvest bench-relevance install assets reindex clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +54,10 @@ test: install
 # checkout runs init, load, validate and serve, and every page and static file it links to answers 200.
 test-wheel: install
 	PYTHON=$(PYTHON) bash scripts/check_wheel.sh
+
+# The whole suite with the Tantivy search engine (`make test` already runs the search tests on both engines).
+test-tantivy: install
+	CATALOGUE_TEST_SEARCH_ENGINE=tantivy $(BIN)/pytest -q
 
 # The store, service and web tests against a private PostgreSQL (Debian's postgresql package).
 test-postgres: install
@@ -94,8 +99,9 @@ bench-harvest: install
 	CKAN_PEER_HOME=$(CKAN_PEER_HOME) bash "$(CKAN_PEER)/stop_ckan.sh" || true; \
 	exit $$status
 
+# ENGINE=whoosh (default), tantivy, or both (each in its own process, side by side).
 bench: install
-	$(BIN)/python benchmarks/bench_catalogue.py --n $(N)
+	$(BIN)/python benchmarks/bench_catalogue.py --n $(N) --engine $(ENGINE)
 
 bench-audit: install
 	$(BIN)/python benchmarks/bench_audit.py --n $(N)
