@@ -14,8 +14,10 @@ _NUMBER = r"(\d+(?:\.\d+)?|an?|one|two|three|four|five|six|seven|eight|nine|ten|
 _UNIT = r"(days?|weeks?|months?|years?)"
 _WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
           "nine": 9, "ten": 10, "twelve": 12}
-_AMOUNT = re.compile(rf"(about|around|approximately|up to|within|at least|over|more than)?\s*{_NUMBER}\s*"
+_AMOUNT = re.compile(rf"(about|around|approximately|up to|within|less than|less|under|at least|over|more than|more)?\s*{_NUMBER}\s*"
                      rf"(?:(?:to|-|–|—|and)\s*{_NUMBER}\s*)?{_UNIT}\b(\s*(?:or more|\+|or longer))?")
+UPPER_BOUND_ONLY = ("up to", "within", "less than", "less", "under")  # "LESS 1 WEEK" (HDR UK): 0 to 1 week
+LOWER_BOUND_ONLY = ("at least", "over", "more than", "more")  # "MORE 6 MONTHS" (HDR UK): 26 weeks, no upper bound
 _IMMEDIATE = re.compile(r"^\s*(immediate(ly)?|instant(ly)?|same day|none|no wait)\b")
 
 
@@ -46,9 +48,9 @@ def parse_lead_time(text: str | None) -> tuple[int, int | None] | None:
         prefix, first, second, unit, more = span.groups()
         low = _weeks(_number(first), unit)
         high = _weeks(_number(second), unit) if second else low
-        lows.append(0 if prefix in ("up to", "within") else min(low, high))
+        lows.append(0 if prefix in UPPER_BOUND_ONLY else min(low, high))
         highs.append(max(low, high))
-        open_ended = open_ended or bool(more) or prefix in ("at least", "over", "more than")
+        open_ended = open_ended or bool(more) or prefix in LOWER_BOUND_ONLY
     low_weeks = math.floor(min(lows) + 1e-9)
     high_weeks = None if open_ended else math.ceil(max(highs) - 1e-9)
     return low_weeks, high_weeks

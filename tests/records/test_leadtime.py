@@ -33,6 +33,10 @@ SEED_TEXTS = [
     ("2 weeks", (2, 2)), ("10-12 weeks", (10, 12)), ("up to 12 weeks", (0, 12)), ("within 2 months", (0, 9)),
     ("at least 3 months", (13, None)), ("a year", (52, 52)), ("5 working days", None), ("Varies by request", None),
     ("", None), ("   ", None), (None, None), ("Not known", None), ("3 to 6 MONTHS", (13, 26)),
+    # HDR UK Gateway deliveryLeadTime values
+    ("LESS 1 WEEK", (0, 1)), ("1-2 WEEKS", (1, 2)), ("2-4 WEEKS", (2, 4)), ("1-2 MONTHS", (4, 9)),
+    ("2-6 MONTHS", (8, 26)), ("MORE 6 MONTHS", (26, None)), ("VARIABLE", None), ("NOT APPLICABLE", None),
+    ("more than 6 months", (26, None)), ("under 2 weeks", (0, 2)),
 ])
 def test_parse_lead_time(text, weeks):
     assert parse_lead_time(text) == weeks
