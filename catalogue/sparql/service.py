@@ -20,6 +20,7 @@ DEFAULT_PREFIXES = {**{p: str(ns) for p, ns in PREFIXES.items()},
 RESULT_FORMATS = ("json", "xml", "csv", "tsv")
 GRAPH_FORMATS = ("ttl", "jsonld", "nt", "rdf")
 MAX_QUERY_CHARS = 100_000
+MAX_NESTING = 100  # brackets deep: pyoxigraph's parser recurses, and very deep nesting overflows its stack
 
 
 class SparqlError(CatalogueError):
@@ -48,6 +49,18 @@ def masked(text: str) -> str:
     return _OPAQUE.sub(lambda m: "<>" if m.group(0).startswith("<") else " ", text)
 
 
+def nesting(plain: str) -> int:
+    """How deep {, ( and [ nest in the masked query."""
+    depth = deepest = 0
+    for char in plain:
+        if char in "{([":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "})]":
+            depth -= 1
+    return deepest
+
+
 def check_query(text: str) -> None:
     """Refuse updates and federated queries before anything runs (the parser judges the rest)."""
     if not text.strip():
@@ -55,6 +68,8 @@ def check_query(text: str) -> None:
     if len(text) > MAX_QUERY_CHARS:
         raise SparqlError(f"The query is longer than {MAX_QUERY_CHARS:,} characters.", code="query-too-long")
     plain = masked(text)
+    if nesting(plain) > MAX_NESTING:
+        raise SparqlError(f"The query nests brackets more than {MAX_NESTING} deep.", code="query-too-deep")
     body = plain[_PROLOGUE.match(plain).end():]
     if _UPDATE.match(body):
         raise UpdateRefused("This endpoint is read-only: SPARQL updates (INSERT, DELETE, LOAD, CLEAR, ...) are "
