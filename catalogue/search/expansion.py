@@ -150,7 +150,7 @@ def expand(text: str, *, fuzzy: bool = False) -> Expansion | None:
             budget -= len(alts)
             parts = [base] + [Phrase(a, boost=0.9) for a in alts]
             if entry.publisher:
-                parts.append(Facet("publisher", entry.publisher, boost=2.0))
+                parts.append(Facet("publisher", entry.publisher, boost=6.0))
             slots.append(AnyOf(tuple(parts)))
             notes.append(entry.label)
         else:

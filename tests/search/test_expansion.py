@@ -19,7 +19,7 @@ def search(cat, text, **kw):
 # the tree
 def test_plain_queries_expand_and_syntax_is_left_to_the_parser():
     tree = ex.expand("DWP").tree
-    assert ex.Facet("publisher", "department-for-work-pensions", 2.0) in tree.parts
+    assert ex.Facet("publisher", "department-for-work-pensions", 6.0) in tree.parts
     assert ex.Phrase("Department for Work and Pensions", boost=0.9) in tree.parts
     for text in ('"date of birth"', "title:census", "pupil AND census", "pupil*", "-census", "(a)", ""):
         assert ex.expand(text) is None, text
@@ -93,8 +93,8 @@ def test_typos_fall_back_to_fuzzy_below_exact_and_suggest(seeded_catalogue):
 def test_a_phrase_of_variable_meaning_ranks_datasets_with_that_variable(seeded_catalogue, seed_records):
     with_variable = {r["identifier"] for r in seed_records
                      if any("free school meal" in (v.get("label") or "").lower() for v in r.get("variables", []))}
-    assert len(with_variable) == 5
-    top = ids(search(seeded_catalogue, "free school meals"))[:5]
+    assert len(with_variable) >= 5
+    top = ids(search(seeded_catalogue, "free school meals"))[:len(with_variable)]
     assert set(top) == with_variable, top  # before: NPD 3rd, below datasets that only mention schools
 
 
@@ -110,3 +110,23 @@ def test_hits_say_where_they_matched(seeded_catalogue):
 def test_hostile_queries_never_raise(seeded_catalogue, text):
     result = search(seeded_catalogue, text)
     assert result.total >= 0
+
+
+def test_completions_follow_another_process_without_blocking(tmp_path):
+    from catalogue.search.completion import Completions
+
+    writer = Completions(tmp_path)
+    writer.add([{"id": "a", "title": "National Pupil Database", "publisher": "dfe", "publisher_name": "DfE",
+                 "variable_names": ["UPN"], "linkage_key": ["unique-pupil-number"]}])
+    writer.save()
+    reader = Completions(tmp_path, refresh_every=0)
+    assert [s["value"] for s in reader.suggest("national")] == ["a"]
+    writer.add([{"id": "b", "title": "National Travel Survey", "publisher": "dft", "publisher_name": "DfT"}])
+    writer.remove(["a"])
+    writer.save()
+    import time
+    for _ in range(100):  # the old table answers while the new one is built in the background
+        if [s["value"] for s in reader.suggest("national")] == ["b"]:
+            break
+        time.sleep(0.02)
+    assert [s["value"] for s in reader.suggest("national")] == ["b"]
