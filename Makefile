@@ -14,7 +14,7 @@ ENGINE ?= whoosh
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-tantivy test-wheel test-postgres test-browser test-integration bench bench-audit bench-export bench-harvest bench-relevance install assets reindex clean
+.PHONY: run test test-tantivy test-wheel test-postgres test-multinode test-browser test-integration bench bench-audit bench-export bench-harvest bench-relevance bench-suggest install assets reindex clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,10 @@ test-tantivy: install
 # The store, service and web tests against a private PostgreSQL (Debian's postgresql package).
 test-postgres: install
 	bash scripts/with_postgres.sh $(BIN)/pytest -q -m postgres
+
+# Two real nodes (catalogue serve, each with its own index folder and indexer) on one private PostgreSQL.
+test-multinode: install
+	bash scripts/with_postgres.sh $(BIN)/pytest -q -m multinode tests/web/test_multinode.py
 
 # axe-core, pinned, from the npm registry: the browser tests run it on every page they visit.
 $(AXE):
@@ -115,6 +119,10 @@ bench-export: install
 # per engine.
 bench-relevance: install
 	$(BIN)/python benchmarks/bench_relevance.py
+
+# Autocomplete: N records' names written as the index writer does, then 500 prefixes answered as /suggest does.
+bench-suggest: install
+	$(BIN)/python benchmarks/bench_suggest.py --n $(N)
 
 reindex: install
 	$(BIN)/catalogue reindex
