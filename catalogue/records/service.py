@@ -40,7 +40,7 @@ def _flaggable(record, report: Report) -> bool:
     return (isinstance(record, dict)
             and all(isinstance(record.get(k), str) and record.get(k) for k in ("identifier", "publisher", "title"))
             and not any(p.code in UNSTORABLE_CODES for p in report.issues)
-            and not misshapen(record))
+            and not (report.misshapen if report.misshapen is not None else misshapen(record)))
 
 
 class Catalogue:

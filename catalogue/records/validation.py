@@ -32,7 +32,6 @@ UNSTORABLE_CODES = (UNSTORABLE_TEXT, NON_FINITE_NUMBER, NUMBER_TOO_LARGE)  # nev
 END_BEFORE_START = "end-before-start"  # coverage ends before it starts
 DUPLICATE_VARIABLE = "duplicate-variable"  # two variables with one name
 LEAD_TIME_MIN_ABOVE_MAX = "lead-time-min-above-max"  # access.leadTimeWeeks: min is more than max
-LEAD_TIME_MIN_ABOVE_MAX = "lead-time-min-above-max"  # access.leadTimeWeeks: min is more than max
 RECOMMENDED_MISSING = "recommended-missing"  # a recommended field is empty (a warning)
 NOT_AN_OBJECT = "type"  # the record itself is not a JSON object: a JSON Schema type error at $
 
@@ -58,6 +57,8 @@ class Problem:
 @dataclass
 class Report:
     issues: list[Problem] = field(default_factory=list)
+    # values of the wrong type, as misshapen() finds them: set by validate(), None on a report read back
+    misshapen: list[Problem] | None = field(default=None, repr=False, compare=False)
 
     @property
     def valid(self) -> bool:
@@ -238,16 +239,41 @@ def _problem(err: ValidationError) -> Problem:
     return Problem(path, err.validator, msg, ERROR)
 
 
-def _schema_errors(record: dict) -> list[Problem]:
-    issues, seen = [], set()
-    for err in sorted(_validator().iter_errors(record), key=lambda e: list(map(str, e.absolute_path))):
+def _error_fields(record: dict) -> frozenset | None:
+    """The top-level fields under which jsonschema-rs finds a problem (problems at the top itself, such as a
+    missing field, need none); None if it cannot say."""
+    try:
+        return frozenset(err.instance_path[0] for err in _fast_validator().iter_errors(record) if err.instance_path)
+    except (ValueError, TypeError, OverflowError):
+        return None
+
+
+@lru_cache(maxsize=64)
+def _validator_for(fields: frozenset | None) -> Draft202012Validator:
+    """The full validator, or one that looks only under `fields`: every other top-level field keeps its name (for
+    additionalProperties) and its description (for messages) and accepts any value. Errors come in the same order."""
+    if fields is None:
+        return _validator()
+    schema = dataset_schema()
+    props = {name: sub if name in fields or not isinstance(sub, dict) else
+             ({"description": sub["description"]} if "description" in sub else {})
+             for name, sub in schema.get("properties", {}).items()}
+    return Draft202012Validator({**schema, "properties": props}, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def _schema_errors(record: dict, fields: frozenset | None = None) -> tuple[list[Problem], list[Problem]]:
+    """(problems, values of the wrong type) from jsonschema, looking only under `fields` when given."""
+    issues, shapes, seen = [], [], set()
+    for err in sorted(_validator_for(fields).iter_errors(record), key=lambda e: list(map(str, e.absolute_path))):
         path, msg = _message(err)
+        if _wrong_shape(err):
+            shapes.append(Problem(path, err.validator, msg, ERROR))
         if err.validator in ("format", "pattern"):  # one message per bad value, not two
             if path in seen:
                 continue
             seen.add(path)
         issues.append(Problem(path, err.validator, msg, ERROR))
-    return issues
+    return issues, shapes
 
 
 def _recommended_warnings(record: dict, schema: dict) -> list[Problem]:
@@ -288,14 +314,6 @@ def _consistency(record: dict) -> list[Problem]:
         if isinstance(start, str) and isinstance(end, str) and end < start:
             issues.append(Problem("$.coverage.temporalEnd", END_BEFORE_START,
                                   "The end of coverage is before its start.", ERROR))
-    access = record.get("access")
-    weeks = access.get("leadTimeWeeks") if isinstance(access, dict) else None
-    if isinstance(weeks, dict):
-        low, high = weeks.get("min"), weeks.get("max")
-        if type(low) is int and type(high) is int and high < low:
-            issues.append(Problem("$.access.leadTimeWeeks.max", LEAD_TIME_MIN_ABOVE_MAX,
-                                  f"The longest lead time ({high} weeks) is shorter than the shortest ({low} weeks).",
-                                  ERROR))
     access = record.get("access")
     weeks = access.get("leadTimeWeeks") if isinstance(access, dict) else None
     if isinstance(weeks, dict):
@@ -402,14 +420,17 @@ def validate(record) -> Report:
         return Report([Problem("$", NOT_AN_OBJECT, f"A record must be a JSON object, not {kind}.", ERROR)])
     plain = _plain(record)
     issues = [] if plain else _value_issues(record)
+    shapes: list[Problem] | None = []
     if not (plain and _schema_valid(record)):  # most records pass the quick check; the rest get every problem
         try:
-            issues += _schema_errors(record)
+            found, shapes = _schema_errors(record, _error_fields(record) if plain else None)
+            issues += found
         except ValueError:  # jsonschema cannot even print a number of over 4,300 digits; the issues above say so
             if not issues:
                 raise
+            shapes = None
     issues += _consistency(record)
     issues += _recommended_warnings(record, dataset_schema())
-    for issue in issues:  # messages and paths may quote the bad text
+    for issue in issues + (shapes or []):  # messages and paths may quote the bad text
         issue.path, issue.message = printable(issue.path), printable(issue.message)
-    return Report(issues)
+    return Report(issues, misshapen=shapes)
