@@ -79,13 +79,15 @@ COOKIES = {
     "updated": UPDATED,
     "sections": [
         {"heading": "Essential cookies",
-         "paragraphs": ["This service sets one cookie. It is needed for signing in and for keeping forms safe, "
-                        "so you cannot turn it off. We do not use analytics or any other cookies."]},
+         "paragraphs": ["This service sets one cookie. It is needed for signing in, for keeping forms safe and "
+                        "for keeping your linkage plan, so you cannot turn it off. We do not use analytics or any "
+                        "other cookies."]},
     ],
     "cookies": [
         {"name": "session",
          "purpose": "Holds a token that protects forms against cross-site request forgery and, once you sign "
-                    "in, a random session id. Set when you open a page with a form, such as sign in.",
+                    "in, a random session id; and the identifiers of the datasets you add to your linkage plan "
+                    "(at most 25). Set when you open a page with a form, such as sign in or search results.",
          "expires": f"When you close your browser, or {HOURS} hours after you sign in"},
     ],
 }
