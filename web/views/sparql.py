@@ -38,7 +38,8 @@ GRAPH_TYPES = {"text/turtle": "ttl", "application/turtle": "ttl", "application/x
 FORMAT_NAMES = {"json": ("json", "jsonld"), "xml": ("xml", "rdf"), "csv": ("csv", None), "tsv": ("tsv", None),
                 "ttl": (None, "ttl"), "turtle": (None, "ttl"), "jsonld": ("json", "jsonld"),
                 "json-ld": ("json", "jsonld"), "nt": (None, "nt"), "ntriples": (None, "nt"),
-                "n-triples": (None, "nt"), "rdf": (None, "rdf"), "rdfxml": (None, "rdf"), "rdf/xml": (None, "rdf")}
+                "n-triples": (None, "nt"), "rdf": (None, "rdf"), "rdfxml": (None, "rdf"), "rdf/xml": (None, "rdf"),
+                "rdf+xml": (None, "rdf"), "n3": (None, "ttl")}  # the last two: SPARQLWrapper's names
 JSON_TYPES = {"application/json", "application/sparql-results+json", "application/ld+json"}
 HTML_ROWS = 1000  # rows shown on the page; the data formats carry them all
 STATUS = {UpdateRefused: 400, SparqlError: 400, QueryTimeout: 400, WorkerFailed: 400, Busy: 503, NotReady: 503}
@@ -123,9 +124,10 @@ def _formats(fmt: str | None) -> tuple[str, str]:
 
 def _error_style(fmt: str | None) -> str:
     """How to say an error: 'json' (the one error shape) unless the client asked for a non-JSON data format."""
-    if fmt is not None and fmt != "html":
-        media = fmt if "/" in fmt else MEDIA.get((FORMAT_NAMES.get(fmt) or (fmt, None))[0] or "", "")
-        return "json" if fmt in ("json", "jsonld", "json-ld") or media in JSON_TYPES else "text"
+    if fmt in FORMAT_NAMES:
+        return "json" if fmt in ("json", "jsonld", "json-ld") else "text"
+    if fmt in RESULT_TYPES or fmt in GRAPH_TYPES:
+        return "json" if fmt in JSON_TYPES else "text"
     accept = request.accept_mimetypes
     best = accept.best_match([*JSON_TYPES, *RESULT_TYPES, *GRAPH_TYPES])
     return "text" if best and best not in JSON_TYPES and accept[best] > accept["application/json"] else "json"
