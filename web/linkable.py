@@ -45,7 +45,7 @@ def panel(dataset_id: str, limit: int = PANEL_LIMIT) -> dict | None:
         keys = [{"role": role, "label": role_label(role), "kind": role_kind(role),
                  "kind_label": KIND_LABELS.get(role_kind(role), role_kind(role)),
                  "links": role_kind(role) in (*STRONG_KINDS, "quasi"),
-                 "variables": [v.to_dict() for v in variables], "datasets_with_role": len(index.with_role(role)),
+                 "variables": [v.to_dict() for v in variables], "datasets_with_role": index.count_with_role(role),
                  "every_url": url_for("variables.variables", role=role)}
                 for role, variables in (me.keys.items() if me else [])]
     links = []

@@ -7,7 +7,6 @@ operations; only the `limit` links shown are worked out in detail, so a key held
 """
 from __future__ import annotations
 
-import heapq
 from dataclasses import dataclass, field
 
 from catalogue.linkage.index import STRONG_KINDS, DatasetFacts, KeyVariable, LinkIndex, Ref
@@ -175,11 +174,11 @@ def make_link(me: DatasetFacts, other: DatasetFacts, recorded: tuple[bool, list[
     return link
 
 
-def _levels(sets: list[set[str]]) -> list[set[str]]:
-    """levels[j] = the ids found in more than j of the sets (set operations only)."""
-    levels: list[set[str]] = []
+def _levels(sets: list[int]) -> list[int]:
+    """levels[j] = the datasets found in more than j of the bitsets (bit operations only)."""
+    levels: list[int] = []
     for members in sets:
-        grown = [levels[0] | members if levels else set(members)]
+        grown = [(levels[0] | members) if levels else members]
         for j in range(1, len(levels) + 1):
             below = levels[j - 1] & members
             grown.append((levels[j] | below) if j < len(levels) else below)
@@ -187,52 +186,58 @@ def _levels(sets: list[set[str]]) -> list[set[str]]:
     return levels
 
 
-def _exact(levels: list[set[str]]) -> list[set[str]]:
+def _exact(levels: list[int]) -> list[int]:
     """From 'in more than j sets' to 'in exactly j+1 sets', most first."""
-    out = [levels[j] - levels[j + 1] if j + 1 < len(levels) else levels[j] for j in range(len(levels))]
+    out = [levels[j] & ~levels[j + 1] if j + 1 < len(levels) else levels[j] for j in range(len(levels))]
     return out[::-1]
 
 
 def linkable_with(index: LinkIndex, dataset_id: str, limit: int = 20) -> Linkable | None:
     """Other published datasets this one can be linked with, best first (None if it is not published).
 
-    Order: recorded as already linked; then direct links by the number of person/address keys shared, those in
-    the same TRE first, then those sharing a nation; then probabilistic-only links the same way; then title."""
+    Order: recorded as already linked (direct first); then direct links by the number of person/address keys
+    shared, those in the same TRE first, then those sharing a nation; then probabilistic-only links the same way;
+    then title. Every step is a bit operation on the index's bitsets; only the links shown are built."""
     limit = max(0, limit)
     with index.lock:
         me = index.get(dataset_id)
         if me is None:
             return None
         recorded = already_linked(index, dataset_id)
-        in_my_tres = set().union(*(index.in_tre(k) for k in me.tre_keys)) if me.tre_keys else set()
-        in_my_nations = set().union(*(index.in_nation(n) for n in me.nations)) if me.nations else set()
+        mine = index.bit(dataset_id)
+        in_my_tres = in_my_nations = 0
+        for key in me.tre_keys:
+            in_my_tres |= index.tre_bits(key)
+        for nation in me.nations:
+            in_my_nations |= index.nation_bits(nation)
         strong, quasi = [], []
         for role in me.keys:
             kind = role_kind(role)
             if kind in STRONG_KINDS:
-                strong.append(index.with_role(role) & in_my_tres if role == TRE_KEY else index.with_role(role))
+                strong.append(index.role_bits(role) & in_my_tres if role == TRE_KEY else index.role_bits(role))
             elif kind == "quasi":
-                quasi.append(index.with_role(role))
+                quasi.append(index.role_bits(role))
         strong_levels, quasi_levels = _levels(strong), _levels(quasi)
-        direct = (strong_levels[0] if strong_levels else set()) - {dataset_id}
-        probable = (quasi_levels[0] if quasi_levels else set()) - direct - {dataset_id}
-        rec = set(recorded)
+        direct = (strong_levels[0] if strong_levels else 0) & ~mine
+        probable = (quasi_levels[0] if quasi_levels else 0) & ~direct & ~mine
+        rec = index.bits_of(recorded)
         found = direct | probable
-        same = (found & in_my_tres) - rec
-        routes = {"already-linked": len(rec), "same-tre": len(same), "new-share": len(found - rec - same)}
-        tiers = [rec & direct, rec & probable, rec - direct - probable]
+        same = found & in_my_tres & ~rec
+        routes = {"already-linked": rec.bit_count(), "same-tre": same.bit_count(),
+                  "new-share": (found & ~rec & ~same).bit_count()}
+        tiers = [rec & direct, rec & probable, rec & ~direct & ~probable]
         for level in (*_exact(strong_levels), *_exact(quasi_levels)):
-            level = level - rec - {dataset_id}
-            for part in (level & in_my_tres, (level - in_my_tres) & in_my_nations, level - in_my_tres - in_my_nations):
-                tiers.append(part)
-        chosen, seen = [], set()
+            level &= ~rec & ~mine
+            tiers += [level & in_my_tres, level & ~in_my_tres & in_my_nations, level & ~in_my_tres & ~in_my_nations]
+        chosen: list[str] = []
+        taken = 0
         for tier in tiers:
-            need = limit - len(chosen)
-            if need <= 0:
+            if len(chosen) >= limit:
                 break
-            tier = tier - seen if seen else tier
-            picked = heapq.nsmallest(need, tier, key=index.order_key) if tier else []
+            tier &= ~taken
+            picked = index.first(tier, limit - len(chosen))
             chosen += picked
-            seen.update(picked)
+            taken |= index.bits_of(picked)
         links = [make_link(me, index.get(i), recorded.get(i)) for i in chosen]
-        return Linkable(dataset_id, links, len(found | rec), len(direct), len(probable), routes, limit)
+        return Linkable(dataset_id, links, (found | rec).bit_count(), direct.bit_count(), probable.bit_count(),
+                        routes, limit)
