@@ -14,7 +14,7 @@ ENGINE ?= whoosh
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-tantivy test-wheel test-postgres test-multinode test-browser test-integration bench bench-audit bench-export bench-harvest bench-relevance bench-suggest install assets reindex clean
+.PHONY: run test test-tantivy test-wheel test-postgres test-multinode test-browser test-integration bench bench-audit bench-export bench-harvest bench-relevance bench-suggest bench-linkage install assets reindex clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -104,8 +104,16 @@ bench-harvest: install
 	exit $$status
 
 # ENGINE=whoosh (default), tantivy, or both (each in its own process, side by side).
+# The link index figures follow, read from the same store (no second ingest).
 bench: install
-	$(BIN)/python benchmarks/bench_catalogue.py --n $(N) --engine $(ENGINE)
+	@dir=$$(mktemp -d); status=0; \
+	$(BIN)/python benchmarks/bench_catalogue.py --n $(N) --engine $(ENGINE) --keep $$dir/instance && \
+	$(BIN)/python benchmarks/bench_linkage.py --instance $$(ls -d $$dir/instance* | head -1) || status=$$?; \
+	rm -rf $$dir; exit $$status
+
+# The link index, the "Linkable with" panel and a 5-dataset access plan over N synthetic records (stored directly).
+bench-linkage: install
+	$(BIN)/python benchmarks/bench_linkage.py --n $(N)
 
 bench-audit: install
 	$(BIN)/python benchmarks/bench_audit.py --n $(N)
