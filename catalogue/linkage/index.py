@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalogue.records.leadtime import parse_lead_time, record_lead_time
-from catalogue.records.registers import normalise, registers
+from catalogue.records.registers import body_types, normalise, registers
 from catalogue.records.store import PUBLISHED, DatasetRow, Store
 
 STRONG_KINDS = ("person", "address")  # kinds that make a link; "quasi" makes a probabilistic one
@@ -341,8 +341,9 @@ class LinkIndex:
         return _text(self.publishers.get(pub_id, {}).get("name")) or pub_id
 
     def body_types(self, pub_id: str) -> set[str]:
-        """The body types a publisher declares (e.g. 'health'), read from its register entry in the store."""
-        return {t for t in _list(self.publishers.get(pub_id, {}).get("bodyTypes")) if isinstance(t, str)}
+        """The body types (e.g. 'health') of a publisher: the body-types register's entry for it, and any bodyTypes its
+        stored dict carries (registers.body_types)."""
+        return body_types(self.publishers.get(pub_id) or pub_id)
 
     def __len__(self) -> int:
         return len(self.facts)
