@@ -6,7 +6,7 @@ import os
 
 import click
 
-from catalogue.records.indexer import POLL, follow, indexer_pid
+from catalogue.records.indexer import POLL, Indexer, follow, indexer_pid
 from catalogue.records.service import Catalogue
 
 
@@ -55,11 +55,11 @@ def serve(obj, host, port, workers, timeout, debug_server):
 
     running = indexer_pid(settings)
     if running is None:
-        with_catalogue = Catalogue(settings)
+        writer = Catalogue(settings)
         try:
-            touched = with_catalogue.sync_index(force=True)
+            touched = Indexer(writer).catch_up()
         finally:
-            with_catalogue.close()
+            writer.close()
         click.echo(f"Search index caught up with the store ({touched} updated).")
     else:
         click.echo(f"Using the indexer already running for {settings.index_path} (pid {running}).")

@@ -85,6 +85,16 @@ class Indexer:
         self._gaps = {seq: t for seq, t in self._gaps.items() if seq > new_mark}
         return touched
 
+    def catch_up(self, max_steps: int = 100) -> int:
+        """Step until nothing is left to project (or max_steps, while other nodes keep writing)."""
+        total = 0
+        for _ in range(max_steps):
+            touched = self.step()
+            if not touched:
+                break
+            total += touched
+        return total
+
     def _project(self, todo: list[tuple[str, int, str]]) -> int:
         if not todo:
             return 0
