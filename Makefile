@@ -14,7 +14,7 @@ ENGINE ?= whoosh
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-tantivy test-wheel test-postgres test-multinode test-browser test-integration bench bench-audit bench-export bench-harvest bench-relevance bench-suggest bench-linkage install assets reindex clean
+.PHONY: run test test-tantivy test-wheel test-postgres test-multinode test-browser test-integration bench bench-audit bench-export bench-harvest bench-relevance bench-sparql bench-suggest bench-linkage install assets reindex clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -122,6 +122,11 @@ bench-audit: install
 # requests, peak server RSS.
 bench-export: install
 	$(BIN)/python benchmarks/bench_export.py --n $(N)
+
+# The SPARQL projection: build time and rate, and a COUNT over the whole catalogue through /sparql (target p95
+# <= 200 ms at N = 100,000: make bench-sparql N=100000).
+bench-sparql: install
+	$(BIN)/python benchmarks/bench_sparql.py --n $(N)
 
 # Search relevance on the judged queries (tests/search/judgements.json): nDCG@10, recall@10, zero-result rate
 # per engine.

@@ -11,6 +11,7 @@ A subject a fixed graph describes is left to that graph.
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from typing import Callable, Iterable, Iterator
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad
@@ -37,23 +38,38 @@ def vocab_graph_name(name: str) -> NamedNode:
     return NamedNode(f"{GRAPH_NS}vocab:{name}")
 
 
+@lru_cache(maxsize=16384)
+def _named(iri: str) -> NamedNode:
+    return NamedNode(iri)
+
+
 def term(node):
     """An rdflib term as a pyoxigraph term (ValueError for an IRI pyoxigraph will not take)."""
-    if isinstance(node, URIRef):
-        return NamedNode(str(node))
-    if isinstance(node, BNode):
-        return BlankNode(str(node))
-    if isinstance(node, RDFLiteral):
+    kind = type(node)
+    if kind is URIRef:
+        return _named(node)  # predicates and classes repeat in every record
+    if kind is BNode:
+        return BlankNode(node)
+    if kind is RDFLiteral:
         if node.language:
-            return Literal(str(node), language=node.language)
+            return Literal(node, language=node.language)
         if node.datatype is not None:
-            return Literal(str(node), datatype=NamedNode(str(node.datatype)))
-        return Literal(str(node))
+            return Literal(node, datatype=_named(node.datatype))
+        return Literal(node)
+    if isinstance(node, URIRef):  # a subclass
+        return _named(str(node))
     raise ValueError(f"not an RDF term: {node!r}")
 
 
-def dataset_iri(g: Graph) -> URIRef | None:
-    return g.value(predicate=RDF.type, object=DCAT.Dataset)
+class _Triples(list):
+    """Takes the DCAT writer's triples as a plain list: an rdflib Graph's indexes cost more than the writing, and
+    the store keeps one copy of a repeated quad anyway."""
+
+    def add(self, triple) -> None:
+        self.append(triple)
+
+    def bind(self, *args, **kwargs) -> None:
+        pass
 
 
 def record_quads(record: dict, base_uri: str, publishers: dict[str, dict], fixed_subjects: set[str],
@@ -61,8 +77,8 @@ def record_quads(record: dict, base_uri: str, publishers: dict[str, dict], fixed
     """(graph name, the record's own quads, its quads about shared IRIs) for one record.
 
     A triple pyoxigraph refuses (an IRI it cannot parse) is left out and counted in `skipped`."""
-    g = record_to_graph(record, base_uri, publishers)
-    ds = dataset_iri(g)
+    g = record_to_graph(record, base_uri, publishers, graph=_Triples())
+    ds = next(t[0] for t in g if t[1] == RDF.type and t[2] == DCAT.Dataset)
     name = NamedNode(str(ds))
     own: list[Quad] = [Quad(NamedNode(f"{base_uri.rstrip('/')}/catalogue"), NamedNode(str(DCAT.dataset)), name, name)]
     shared: list[Quad] = []
