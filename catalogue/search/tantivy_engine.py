@@ -13,6 +13,7 @@ import re
 import shutil
 import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
@@ -20,8 +21,11 @@ import tantivy
 from whoosh.analysis.filters import STOP_WORDS
 
 from catalogue.errors import CatalogueError
+from catalogue.search import expansion as ex
 from catalogue.search import query_syntax
-from catalogue.search.interface import FACETS, Hit, SearchQuery, SearchResult
+from catalogue.search.completion import Completions
+from catalogue.search.interface import FACETS, MATCH_LABELS, Hit, SearchQuery, SearchResult
+from catalogue.search.spelling import Vocabulary
 
 SCHEMA_VERSION = 1
 MAX_QUERY_CHARS = 1000
@@ -87,86 +91,155 @@ def _to_tantivy(doc: dict) -> dict:
     return out
 
 
-def build_query(text: str, schema: tantivy.Schema, analyzer: tantivy.TextAnalyzer):
-    """The user's text as a Tantivy query: (query or None when nothing is left to search for, notice,
-    highlight terms as {field or None: {stems}}). Reads the syntax of query_syntax.py; if that finds nothing, or
-    too many words, every word must match in some text field, as in the Whoosh adapter."""
+def levenshtein(a: str, b: str, limit: int) -> int:
+    """Edits (insert, delete, replace) from a to b, giving up above `limit`: what Whoosh's FuzzyTerm counts."""
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        if min(cur) > limit:
+            return limit + 1
+        prev = cur
+    return prev[-1]
+
+
+@dataclass
+class Built:
+    """A user's text as a Tantivy query, with what to tell them and what to mark."""
+    query: tantivy.Query | None  # None: nothing left to search for
+    notice: str = ""
+    marks: dict = field(default_factory=dict)  # {field or None (every text field): {terms and exact values}}
+    expansion: ex.Expansion | None = None  # a plain query's tree (synonyms, acronyms), as the Whoosh adapter's
+
+
+def build_query(text: str, schema: tantivy.Schema, analyzer: tantivy.TextAnalyzer, searcher=None,
+                fuzzy: bool = False) -> Built:
+    """The one place a search text becomes a query. A plain text is expanded (catalogue/search/expansion.py:
+    acronyms, synonyms, phrases preferred; fuzzy=True lets each word be misspelt); a text with syntax is read by
+    query_syntax.py; if that finds nothing, or too many words, every word must match in some text field. The
+    Whoosh adapter does the same, so the engines agree on what a query means."""
     text, notice = _clean(text).strip(), ""
     if len(text) > MAX_QUERY_CHARS:
         text, notice = text[:MAX_QUERY_CHARS], f"Your search was shortened to its first {MAX_QUERY_CHARS} characters."
     if not text:
-        return tantivy.Query.all_query(), notice, {}
+        return Built(tantivy.Query.all_query(), notice)
+    marks: dict = {}
+    Q, Occur = tantivy.Query, tantivy.Occur
 
-    def stems(field: str | None, words: str) -> list[str]:
-        return [words] if field in EXACT_FIELDS else analyzer.analyze(words)
+    def mark(name: str | None, terms) -> None:
+        marks.setdefault(name, set()).update(terms)
 
-    def over_fields(field: str | None, make, boost: float):
-        """make(field) in the given field, or in every text field with its boost, any of them matching."""
-        names = {field: 1.0} if field else TEXT_FIELDS
-        clauses = [q if b * boost == 1.0 else tantivy.Query.boost_query(q, b * boost)
-                   for name, b in names.items() for q in [make(name)] if q is not None]
+    def any_of(clauses: list, boost: float = 1.0):
+        clauses = [c for c in clauses if c is not None]
         if not clauses:
             return None
-        return clauses[0] if len(clauses) == 1 else tantivy.Query.boolean_query(
-            [(tantivy.Occur.Should, c) for c in clauses])
+        q = clauses[0] if len(clauses) == 1 else Q.boolean_query([(Occur.Should, c) for c in clauses])
+        return q if boost == 1.0 else Q.boost_query(q, boost)
 
-    def word(field, words, boost):
-        def make(name):
-            terms = [tantivy.Query.term_query(schema, name, t) for t in dict.fromkeys(stems(name, words))]
-            if len(terms) <= 1:
-                return terms[0] if terms else None
-            return tantivy.Query.boolean_query([(tantivy.Occur.Must, t) for t in terms])
-        return over_fields(field, make, boost)
+    def all_of(clauses: list):
+        clauses = [c for c in clauses if c is not None]
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else Q.boolean_query([(Occur.Must, c) for c in clauses])
 
-    def phrase(field, words, boost):
-        def make(name):
-            if name in EXACT_FIELDS:
-                return tantivy.Query.term_query(schema, name, words)
-            tokens = analyzer.pre_tokenize(words).tokens
-            if len(tokens) <= 1:
-                return tantivy.Query.term_query(schema, name, tokens[0].text) if tokens else None
-            return tantivy.Query.phrase_query(schema, name, [(t.position - tokens[0].position, t.text) for t in tokens])
-        return over_fields(field, make, boost)
+    def term(name: str, token: str, boost: float, edits: int = 0):
+        """The term, or with edits > 0 the field's terms within that many edits sharing its first letter (as
+        Whoosh's FuzzyTerm with prefixlength=1)."""
+        if edits:
+            near = [t for t, _ in searcher.terms_with_prefix(name, token[:1])
+                    if abs(len(t) - len(token)) <= edits and levenshtein(t, token, edits) <= edits]
+            mark(name, near)
+            q = Q.term_set_query(schema, name, near) if near else Q.empty_query()  # a word that must match
+        else:
+            q = Q.term_query(schema, name, token)
+        return q if boost == 1.0 else Q.boost_query(q, boost)
 
-    def compile_(node):
+    def phrase(name: str, words: str, boost: float):
+        """The words together in one field (stop words keep their place); an exact field takes the whole value."""
+        if name in EXACT_FIELDS:
+            mark(name, [words])
+            return term(name, words, boost)
+        tokens = analyzer.pre_tokenize(words).tokens
+        mark(name, [t.text for t in tokens])
+        if len(tokens) <= 1:
+            return term(name, tokens[0].text, boost) if tokens else None
+        q = Q.phrase_query(schema, name, [(t.position - tokens[0].position, t.text) for t in tokens])
+        return q if boost == 1.0 else Q.boost_query(q, boost)
+
+    def fields_of(name: str | None) -> dict:
+        return {name: 1.0} if name else TEXT_FIELDS
+
+    def syntax_word(name: str | None, words: str, boost: float):
+        """A word typed with syntax around it: in each field all its tokens ('date-of-birth'), any field will do."""
+        if name in EXACT_FIELDS:
+            return phrase(name, words, boost)
+        stems = list(dict.fromkeys(analyzer.analyze(words)))
+        mark(name, stems)
+        return any_of([all_of([term(f, s, b * boost) for s in stems]) for f, b in fields_of(name).items()])
+
+    def compile_syntax(node):
         kind = node[0]
         if kind == "word":
-            return word(*node[1:])
+            return syntax_word(*node[1:])
         if kind == "phrase":
-            return phrase(*node[1:])
+            return any_of([phrase(f, node[2], b * node[3]) for f, b in fields_of(node[1]).items()])
         if kind == "not":
-            inner = compile_(node[1])
-            return inner and tantivy.Query.boolean_query([(tantivy.Occur.Must, tantivy.Query.all_query()),
-                                                          (tantivy.Occur.MustNot, inner)])
+            inner = compile_syntax(node[1])
+            return inner and Q.boolean_query([(Occur.Must, Q.all_query()), (Occur.MustNot, inner)])
         if kind == "maybe":
-            required, optional = compile_(node[1]), compile_(node[2])
+            required, optional = compile_syntax(node[1]), compile_syntax(node[2])
             if required is None or optional is None:
                 return required
-            return tantivy.Query.boolean_query([(tantivy.Occur.Must, required), (tantivy.Occur.Should, optional)])
-        if kind == "and":
-            must = [(tantivy.Occur.Must, q) for q in map(compile_, (n for n in node[1] if n[0] != "not")) if q]
-            must_not = [(tantivy.Occur.MustNot, q) for q in map(compile_, (n[1] for n in node[1] if n[0] == "not"))
-                        if q]
-            if not must and not must_not:
-                return None
-            if not must:
-                must = [(tantivy.Occur.Must, tantivy.Query.all_query())]
-            return must[0][1] if len(must) == 1 and not must_not else tantivy.Query.boolean_query(must + must_not)
-        clauses = [q for q in map(compile_, node[1]) if q is not None]  # or
-        if len(clauses) <= 1:
-            return clauses[0] if clauses else None
-        return tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in clauses])
+            return Q.boolean_query([(Occur.Must, required), (Occur.Should, optional)])
+        if kind == "or":
+            return any_of([compile_syntax(n) for n in node[1]])
+        must = [(Occur.Must, q) for q in (compile_syntax(n) for n in node[1] if n[0] != "not") if q]  # and
+        must_not = [(Occur.MustNot, q) for q in (compile_syntax(n[1]) for n in node[1] if n[0] == "not") if q]
+        if not must and not must_not:
+            return None
+        if not must:
+            must = [(Occur.Must, Q.all_query())]
+        return must[0][1] if len(must) == 1 and not must_not else Q.boolean_query(must + must_not)
 
+    def compile_plain(node):
+        """The expansion tree (ex.Words, Phrase, Facet, AnyOf, AllOf, Prefer), as whoosh_engine._compile reads it."""
+        if isinstance(node, ex.Words):
+            clauses = []
+            for word in ex.WORD.findall(node.text):
+                edits = ex.fuzzy_distance(word) if node.fuzzy and searcher is not None else 0
+                stems = list(dict.fromkeys(analyzer.analyze(word)))
+                for name in node.fields or (None,):
+                    mark(name, stems)
+                clauses.append(any_of([term(f, s, TEXT_FIELDS.get(f, 1.0) * node.boost, edits)
+                                       for f in node.fields or TEXT_FIELDS for s in stems]))
+            return all_of(clauses)
+        if isinstance(node, ex.Phrase):
+            return any_of([phrase(f, node.text, TEXT_FIELDS.get(f, 1.0) * node.boost)
+                           for f in node.fields or TEXT_FIELDS])
+        if isinstance(node, ex.Facet):
+            mark(node.field, [node.value])
+            return term(node.field, node.value, node.boost)
+        if isinstance(node, ex.AnyOf):
+            return any_of([compile_plain(p) for p in node.parts], node.boost)
+        if isinstance(node, ex.AllOf):
+            return all_of([compile_plain(p) for p in node.parts])
+        required = compile_plain(node.required)  # Prefer
+        optional = any_of([compile_plain(p) for p in node.optional])
+        if required is None or optional is None:
+            return required
+        return Q.boolean_query([(Occur.Must, required), (Occur.Should, optional)])
+
+    expansion = ex.expand(text, fuzzy=fuzzy)
+    if expansion is not None:
+        return Built(compile_plain(expansion.tree), notice, marks, expansion)
     tree, repaired = query_syntax.parse(text, set(TEXT_FIELDS) | set(EXACT_FIELDS))
-    parsed = compile_(tree) if tree is not None and len(re.findall(r"\w+", text)) <= MAX_TERMS else None
+    parsed = compile_syntax(tree) if tree is not None and len(re.findall(r"\w+", text)) <= MAX_TERMS else None
     if parsed is None:  # fall back to plain words: every word must match in some text field
-        tree = query_syntax.join("and", [("word", None, w, 1.0) for w in re.findall(r"\w+", text)[:MAX_TERMS]])
-        parsed, repaired = tree and compile_(tree), True
-    notice = notice or (BAD_SYNTAX if repaired else "")
-    marks: dict = {}
-    for field, words in query_syntax.words(tree):
-        marks.setdefault(field, set()).update(stems(field, words) if field not in EXACT_FIELDS else ())
-    return parsed, notice, marks
+        marks.clear()
+        parsed = all_of([syntax_word(None, w, 1.0) for w in re.findall(r"\w+", text)[:MAX_TERMS]])
+        repaired = True
+    return Built(parsed, notice or (BAD_SYNTAX if repaired else ""), marks)
 
 
 class TantivyEngine:
@@ -180,6 +253,8 @@ class TantivyEngine:
         self._ix: tantivy.Index | None = None
         self._analyzer = _analyzer()
         self._write_lock = threading.Lock()
+        self.vocab = Vocabulary(self.path)  # 'did you mean', files beside the index as the Whoosh adapter keeps
+        self.completions = Completions(self.path)
 
     def close(self) -> None:
         self._ix = None
@@ -231,7 +306,11 @@ class TantivyEngine:
     def set_last_seq(self, seq: int) -> None:
         self._need_writer()
         self._open()
+        self.completions.flush()
         self._write_state({"engine": "tantivy", "version": SCHEMA_VERSION, "seq": seq})
+
+    def suggest(self, text: str, limit: int = 8) -> list[dict]:
+        return self.completions.suggest(text, limit)
 
     def doc_count(self) -> int:
         ix = self._open()
@@ -273,6 +352,9 @@ class TantivyEngine:
                 writer.rollback()
                 raise
             self._commit(writer)
+        self.vocab.add(docs)
+        self.vocab.save()
+        self.completions.add(docs)
 
     def delete(self, ids: list[str]) -> None:
         if not ids:
@@ -282,6 +364,7 @@ class TantivyEngine:
             for doc_id in ids:
                 writer.delete_documents_by_term("id", _clean(doc_id))
             self._commit(writer)
+        self.completions.remove(ids)
 
     def rebuild(self, docs: Iterable[dict]) -> int:
         """Replace every document in one commit: readers see the old index until the new one is complete."""
@@ -294,51 +377,98 @@ class TantivyEngine:
             writer = self._writer(REBUILD_HEAP, 2)
             schema = self._ix.schema
             writer.delete_all_documents()
+            self.vocab.reset()
+            self.completions.reset()
             n = 0
             try:
                 for doc in docs:
                     writer.add_document(tantivy.Document.from_dict(_to_tantivy(doc), schema))
+                    self.vocab.add([doc])
+                    self.completions.add([doc])
                     n += 1
             except BaseException:
                 writer.rollback()
                 raise
             self._commit(writer)
+            self.vocab.save()
+            self.completions.save()
             return n
 
     # reads
     def search(self, q: SearchQuery) -> SearchResult:
         page = max(1, q.page)
         ix = self._open()
-        empty = SearchResult(0, page, q.page_size, [], {f: [] for f in FACETS})
         if ix is None:
-            return empty
+            return SearchResult(0, page, q.page_size, [], {f: [] for f in FACETS},
+                                "The search index is being built; try again in a minute.")
         schema, searcher = ix.schema, ix.searcher()
-        parsed, notice, marks = build_query(q.text, schema, self._analyzer)
-        empty.notice = notice
-        if parsed is None:
-            return empty
+        built = build_query(q.text, schema, self._analyzer)
         filters = [(tantivy.Occur.Must, tantivy.Query.boolean_query(
             [(tantivy.Occur.Should, tantivy.Query.term_query(schema, name, _clean(v))) for v in values]))
             for name, values in sorted(q.filters.items()) if name in FACETS and values]
-        matched = tantivy.Query.boolean_query([(tantivy.Occur.Must, parsed), *filters]) if filters else parsed
+
+        def filtered(query):
+            return tantivy.Query.boolean_query([(tantivy.Occur.Must, query), *filters]) if filters else query
+
+        matched = filtered(built.query) if built.query is not None else None
+        total = searcher.search(matched, limit=1, count=True).count if matched is not None else 0
+        fuzzy = False
+        if built.expansion is not None and total < ex.FEW_RESULTS:  # too few: add similar spellings below them
+            loose = build_query(q.text, schema, self._analyzer, searcher, fuzzy=True)
+            widened = searcher.search(filtered(loose.query), limit=1, count=True).count if loose.query else 0
+            if widened > total:
+                parsed = loose.query if not total else tantivy.Query.boolean_query(
+                    [(tantivy.Occur.Should, built.query),
+                     (tantivy.Occur.Should, tantivy.Query.boost_query(loose.query, 0.2))])
+                built, matched, total, fuzzy = Built(parsed, built.notice, loose.marks, built.expansion), \
+                    filtered(parsed), widened, True
+        text = _clean(q.text).strip()[:MAX_QUERY_CHARS]
+        suggestion = self.vocab.correct(text) if built.expansion is not None and (fuzzy or not total) else None
+        extra = dict(suggestion=suggestion or "", expansions=list(built.expansion.notes) if built.expansion else [],
+                     fuzzy=fuzzy)
+        if matched is None:
+            return SearchResult(0, page, q.page_size, [], {f: [] for f in FACETS}, built.notice, **extra)
         aggs = searcher.aggregate(matched, {name: {"terms": {"field": name, "size": 10_000}} for name in FACETS})
         facets = {name: sorted(((b["key"], b["doc_count"]) for b in aggs.get(name, {}).get("buckets", [])
                                 if b["doc_count"]), key=lambda kv: (-kv[1], kv[0])) for name in FACETS}
-        order, field = tantivy.Order.Desc, None
-        if q.sort == "title" or (q.sort == "relevance" and not q.text.strip()):
-            order, field = tantivy.Order.Asc, "title_sort"
+        order, by = tantivy.Order.Desc, None
+        if q.sort == "title" or (q.sort == "relevance" and not text):
+            order, by = tantivy.Order.Asc, "title_sort"
         elif q.sort in ("modified", "readiness"):
-            field = q.sort
-        result = searcher.search(matched, limit=max(1, q.page_size), count=True, order_by_field=field,
-                                 offset=(page - 1) * q.page_size, order=order)
-        hits = [self._hit(searcher.doc(address), marks) for _, address in result.hits] if q.page_size > 0 else []
-        return SearchResult(result.count, page, q.page_size, hits, facets, notice)
+            by = q.sort
+        hits: list[Hit] = []
+        if total and (page - 1) * q.page_size < total and q.page_size > 0:
+            result = searcher.search(matched, limit=q.page_size, count=False, order_by_field=by,
+                                     offset=(page - 1) * q.page_size, order=order)
+            docs = [searcher.doc(address).to_dict() for _, address in result.hits]
+            where = self._matched_fields(searcher, schema, [d["id"][0] for d in docs], built.marks)
+            hits = [self._hit(d, built.marks, where.get(d["id"][0], [])) for d in docs]
+        return SearchResult(total, page, q.page_size, hits, facets, built.notice, **extra)
 
-    def _hit(self, doc, marks: dict) -> Hit:
-        first = doc.to_dict()
+    @staticmethod
+    def _matched_fields(searcher, schema, ids: list[str], marks: dict) -> dict[str, list[str]]:
+        """For each hit, the fields its query terms were found in, named as MATCH_LABELS names them."""
+        if not ids or not marks:
+            return {}
+        Q, Occur = tantivy.Query, tantivy.Occur
+        these = Q.term_set_query(schema, "id", ids)
+        where: dict[str, list[str]] = {}
+        for name, label in MATCH_LABELS.items():
+            terms = marks.get(None, set()) | marks.get(name, set()) if name in TEXT_FIELDS else marks.get(name, set())
+            if not terms:
+                continue
+            found = searcher.search(Q.boolean_query([(Occur.Must, these),
+                                                     (Occur.Must, Q.term_set_query(schema, name, list(terms)))]),
+                                    limit=len(ids), count=False)
+            for _, address in found.hits:
+                labels = where.setdefault(searcher.doc(address)["id"][0], [])
+                if label not in labels:
+                    labels.append(label)
+        return where
 
+    def _hit(self, doc: dict, marks: dict, matched: list[str]) -> Hit:
         def one(name: str) -> str:
-            return (first.get(name) or [""])[0]
+            return (doc.get(name) or [""])[0]
 
         snippet = ""
         for name in SNIPPET_FIELDS:
@@ -346,9 +476,9 @@ class TantivyEngine:
             if snippet:
                 break
         return Hit(id=one("id"), title=one("title"), summary=one("summary"), publisher=one("publisher"),
-                   publisher_name=one("publisher_name"), readiness=(first.get("readiness") or [0])[0] / 10,
-                   band=one("band"), modified=one("modified"), nations=list(first.get("nation") or []),
-                   snippet=snippet)
+                   publisher_name=one("publisher_name"), readiness=(doc.get("readiness") or [0])[0] / 10,
+                   band=one("band"), modified=one("modified"), nations=list(doc.get("nation") or []),
+                   snippet=snippet, matched=matched)
 
     def _snippet(self, text: str, stems: set[str]) -> str:
         """Escaped text around the first matched words, each in <mark class="match termN">; "" if none match."""
