@@ -229,3 +229,33 @@ def test_duplicates_blanks_and_hostile_ids_never_fail(client, d):
             assert "<b>x</b>" not in resp.get_data(as_text=True)
     body = client.get("/plan/compare.json", query_string={"d": d}).get_json()
     assert [c["id"] for c in body["datasets"]] == ([NPD] if NPD in d else [])
+
+
+def test_long_identifiers_cannot_overflow_the_cookie(writable_app, example_record):
+    """The basket keeps at most BASKET_CHARS of identifiers, so the session cookie stays under 4 KB."""
+    from web.views.plan import BASKET_CHARS
+
+    cat = writable_app.extensions["catalogue_services"].catalogue
+    ids = [f"dfe-{i:02d}-" + "x" * 120 for i in range(25)]  # 127 characters: the schema's longest is 128
+    for ident in ids:
+        assert cat.save(dict(example_record, identifier=ident), author="test", route="test").action == "created"
+    client = writable_app.test_client()
+    for ident in ids:
+        add(client, ident, "/plan/basket")
+    kept = basket(client)
+    assert kept == ids[:len(kept)] and sum(len(i) + 1 for i in kept) <= BASKET_CHARS < sum(len(i) + 1 for i in ids)
+    page = client.get("/plan/basket").get_data(as_text=True)
+    assert "fill the 2,000 characters the cookie keeps" in page
+    cookie = client.get_cookie("session")
+    assert len(cookie.value) < 3500, len(cookie.value)
+    resp = client.post("/plan/basket/save", data={"csrf_token": csrf_token(client), "d": ",".join(ids)})
+    assert resp.status_code == 303 and basket(client) == kept
+    assert client.get(f"/plan.json?d={','.join(ids)}").get_json()["count"] == 25  # the link still holds all 25
+
+
+def test_the_session_cookie_with_25_seed_datasets(client, seed_records):
+    ids = sorted((r["identifier"] for r in seed_records), key=len, reverse=True)[:25]
+    for ident in ids:
+        add(client, ident)
+    assert len(basket(client)) == 25
+    assert len(client.get_cookie("session").value) < 2500

@@ -25,6 +25,7 @@ bp = Blueprint("plan", __name__)
 SESSION_KEY = "plan"
 IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,199}")  # wider than the schema's: stored ids are looked up
 MAX_PARAM = 8000  # characters in ?d=: 25 identifiers of the longest kind, with commas
+BASKET_CHARS = 2000  # the identifiers the cookie keeps, so it stays well under a browser's 4 KB with the rest
 
 
 # -- which datasets -------------------------------------------------------------------------------------------
@@ -43,7 +44,15 @@ def basket_ids() -> list[str]:
     value = session.get(SESSION_KEY)
     if not isinstance(value, list):
         return []
-    return parse_ids(",".join(v for v in value if isinstance(v, str) and "," not in v))[:MAX_DATASETS]
+    ids = parse_ids(",".join(v for v in value if isinstance(v, str) and "," not in v))[:MAX_DATASETS]
+    while not fits(ids):
+        ids.pop()
+    return ids
+
+
+def fits(ids: list[str]) -> bool:
+    """Whether the basket can hold these: at most MAX_DATASETS, and BASKET_CHARS of identifiers."""
+    return len(ids) <= MAX_DATASETS and sum(len(i) + 1 for i in ids) <= BASKET_CHARS
 
 
 def _store_basket(ids: list[str]) -> None:
@@ -151,6 +160,9 @@ def add():
     elif len(ids) >= MAX_DATASETS:
         flash(f"Your linkage plan is full: it holds at most {MAX_DATASETS} datasets. "
               f"Remove one before you add '{found[0].title}'.", "error")
+    elif not fits(ids + [ident]):
+        flash(f"Your linkage plan is full: these datasets' identifiers fill the {BASKET_CHARS:,} characters the "
+              f"cookie keeps. Remove one before you add '{found[0].title}'.", "error")
     else:
         _store_basket(ids + [ident])
         flash(f"Added '{found[0].title}' to your linkage plan ({len(ids) + 1} of {MAX_DATASETS}).", "success")
@@ -184,6 +196,10 @@ def save():
         flash(f"A plan holds at most {MAX_DATASETS} datasets; this one names {len(ids)}. Nothing was saved.", "error")
         return redirect(url_for("plan.basket"), 303)
     found, notes = resolve(ids)
+    if not fits([ds.id for ds in found]):
+        flash(f"These datasets' identifiers are longer than the {BASKET_CHARS:,} characters the basket's cookie "
+              f"keeps. Nothing was saved: keep the plan's link instead.", "error")
+        return redirect(url_for("plan.basket"), 303)
     for note in notes:
         flash(note["message"], "info")
     _store_basket([ds.id for ds in found])
