@@ -24,7 +24,7 @@ def route_text(link: Link, titles: dict[str, str]) -> str:
         if link.named:
             parts.append("named in the linkage records")
         if link.via:
-            parts.append("both in " + ", ".join(titles.get(v, v) for v in link.via))
+            parts.append("both in a linked asset")
         return "Already linked: " + "; ".join(parts)
     if link.route == "same-tre":
         return f"Same TRE: apply once to the {_names(link.tres)}"
