@@ -14,7 +14,7 @@ ENGINE ?= whoosh
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-tantivy test-wheel test-postgres test-multinode test-browser test-integration bench bench-audit bench-export bench-harvest bench-relevance bench-sparql bench-suggest bench-linkage install assets reindex clean
+.PHONY: run test test-tantivy test-wheel test-postgres test-multinode test-browser test-integration bench bench-audit bench-export bench-harvest bench-relevance bench-load bench-sparql bench-suggest bench-linkage install assets reindex clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -114,6 +114,11 @@ bench: install
 # The link index, the "Linkable with" panel and a 5-dataset access plan over N synthetic records (stored directly).
 bench-linkage: install
 	$(BIN)/python benchmarks/bench_linkage.py --n $(N)
+
+# Load against catalogue serve at N records (ENGINE=whoosh|tantivy): 32 searchers on /search pages and 20 uploaders
+# for 60 s; prints p50/p95/p99 and errors of each, the index lag at the end and the server's peak RSS.
+bench-load: install
+	$(BIN)/python benchmarks/bench_load.py --n $(N) --engine $(ENGINE)
 
 bench-audit: install
 	$(BIN)/python benchmarks/bench_audit.py --n $(N)
