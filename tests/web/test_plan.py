@@ -33,6 +33,7 @@ def test_the_json_twin_is_the_plan(journey):
     assert [d["id"] for d in plan["datasets"]] == [NPD, UC, HES]
     steps = {s["name"]: s["datasets"] for s in plan["steps"]}
     assert steps == {"ONS Secure Research Service": [NPD, UC], "NHS England Secure Data Environment": [HES]}
+    assert [(e["gateway"]["id"], e["dataset"]) for e in plan["gatewayExclusions"]] == [("dea-2017-s64", HES)]
     assert body["links"]["csv"] == f"/plan.csv?d={THREE}" and body["links"]["print"] == f"/plan/print?d={THREE}"
 
 
@@ -43,7 +44,9 @@ def test_the_page_names_the_environments_gateways_contacts_and_keys(journey):
                  "Digital Economy Act 2017 s.64", "Health and Social Care Act 2012 s.261",
                  'href="mailto:iao.npd@example.org"', 'href="mailto:iao.universalcredit@example.org"',
                  'href="mailto:iao.hes@example.org"', 'href="mailto:srs.customer.support@ons.gov.uk"',
-                 "Date of birth", "Probabilistic only", "Earliest realistic start", "Missing facts, and whom to ask"):
+                 "Date of birth", "Probabilistic only", "Earliest realistic start", "Missing facts, and whom to ask",
+                 "Digital Economy Act 2017 s.64 cannot cover Hospital Episode Statistics Admitted Patient Care (HES "
+                 "APC): NHS England has health functions"):
         assert text in page, text
     for section in ("datasets", "key-graph", "steps", "gateways", "contacts", "timeline", "missing", "downloads"):
         assert f'id="{section}"' in page, section

@@ -89,7 +89,8 @@ def test_from_three_searches_to_a_downloaded_plan(server, browser, capsys):
     main = page.inner_text("main")
     for text in ("ONS Secure Research Service", "NHS England Secure Data Environment",
                  "Digital Economy Act 2017 s.64", "Health and Social Care Act 2012 s.261",
-                 *(email for _q, _t, email in JOURNEY), "Date of birth", "Sex", "Probabilistic only"):
+                 *(email for _q, _t, email in JOURNEY), "Date of birth", "Sex", "Probabilistic only",
+                 "Digital Economy Act 2017 s.64 cannot cover Hospital Episode Statistics"):
         assert text in main, text
     with page.expect_download() as download:
         clicks.click(page.get_by_role("link", name="CSV: one row per dataset and step"))
@@ -98,6 +99,7 @@ def test_from_three_searches_to_a_downloaded_plan(server, browser, capsys):
     assert {r["environment"] for r in rows} == {"ONS Secure Research Service", "NHS England Secure Data Environment"}
     assert {r["iao_email"] for r in rows} == {e for _q, _t, e in JOURNEY}
     assert all("Date of birth" in r["links_in_plan"] for r in rows)
+    assert "Digital Economy Act 2017 s.64 cannot cover" in rows[2]["gateway_exclusions"]
     with capsys.disabled():
         print(f"\nlinkage plan journey: {clicks.count} clicks from the home page to the plan's CSV "
               f"(goal: at most {MAX_CLICKS})")
