@@ -189,6 +189,7 @@ def _read_paths() -> dict:
              _query("page", "Page number.")], (400, 404), secured=True),
         **_plan_paths(),
         **_vocab_paths(),
+        **_sparql_paths(),
         "/accessibility.json": _twin("About", "The accessibility statement", "accessibility", _obj()),
         "/privacy.json": _twin("About", "The privacy notice", "privacy", _obj()),
         "/cookies.json": _twin("About", "The cookies this service sets", "cookies", _obj()),
@@ -222,6 +223,45 @@ def _plan_paths() -> dict:
         "/plan/basket.json": _twin("Plan", "The datasets in the session's linkage plan", "plan_basket", _obj()),
         "/plan/compare.json": _twin("Plan", "The plan's datasets side by side", "plan_compare", _obj(), d, (400,)),
         "/plan.json": _twin("Plan", "The access plan for the datasets", "plan", _obj(), d, (400,)),
+    }
+
+
+def _sparql_paths() -> dict:
+    """/sparql: the SPARQL 1.1 Protocol (results in the SPARQL formats, not only JSON) and its page's JSON twin."""
+    text = {"schema": STR}
+    results = {"application/sparql-results+json": {"schema": _obj({"head": ANY_OBJ, "results": ANY_OBJ,
+                                                                  "boolean": BOOL}, ("head",))},
+               "application/ld+json": {"schema": {}}, "text/html": text,
+               **{media: text for media in ("application/sparql-results+xml", "text/csv", "text/tab-separated-values",
+                                            "text/turtle", "application/n-triples", "application/rdf+xml")}}
+    errors = {"description": "The query cannot be run: not valid SPARQL (the parser's message), an update, a "
+                             "SERVICE call, nested or long past the limits, past the time limit (`query-timeout`) or "
+                             "the row cap (`too-many-results`). JSON for JSON clients, text or the page otherwise.",
+              "content": {JSON: {"schema": _ref("Error")}, "text/plain": text, "text/html": text}}
+    busy = {"description": "Every query worker stayed busy, or the SPARQL store is being built; retry.",
+            "content": {JSON: {"schema": _ref("Error")}, "text/plain": text, "text/html": text}}
+    responses = {"200": {"description": "SELECT and ASK results (JSON, XML, CSV, TSV) or a CONSTRUCT and DESCRIBE "
+                                        "graph (Turtle, JSON-LD, N-Triples, RDF/XML), by `format` or Accept; the "
+                                        "page (with the results) for a browser, or without a query.",
+                         "content": results},
+                 "400": errors, **_error_responses(413), "503": busy}
+    params = [_query("query", "A SPARQL 1.1 query (SELECT, ASK, CONSTRUCT or DESCRIBE). Updates are refused."),
+              _query("format", "json, xml, csv, tsv, ttl, jsonld, nt, rdf or html (or a media type); else Accept."),
+              _query("default-graph-uri", "Query this named graph as the default graph instead of all graphs."),
+              _query("named-graph-uri", "Limit GRAPH patterns to this named graph.")]
+    form = _obj({"query": STR, "format": STR, "default-graph-uri": STR, "named-graph-uri": STR})
+    body = {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": form},
+                                          "application/sparql-query": {"schema": STR}}}
+    return {
+        "/sparql": {
+            "get": _op("SPARQL", "Run a read-only SPARQL query (SPARQL 1.1 Protocol)", responses, params,
+                       op_id="sparql_get"),
+            "post": _op("SPARQL", "Run a read-only SPARQL query sent as a form or as application/sparql-query",
+                        {**responses, **_error_responses(415)}, params[1:2], body=body, op_id="sparql_post"),
+        },
+        "/sparql.json": _twin("SPARQL", "The endpoint's limits, formats, declared prefixes and worked examples",
+                              "sparql_page", _obj({"endpoint": STR, "limits": ANY_OBJ, "formats": ANY_OBJ,
+                                                   "prefixes": ANY_OBJ, "examples": OBJ_LIST})),
     }
 
 
