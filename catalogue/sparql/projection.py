@@ -101,16 +101,22 @@ class Projection:
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
-    def sync(self, store: Store, base_uri: str, *, blocking: bool = False) -> int | None:
-        """Catch up with the store from its change marks. Returns records touched (0 if none), or None when another
-        process or thread holds the writer lock (the caller reads the last snapshot meanwhile)."""
+    def needs_rebuild(self, base_uri: str) -> bool:
+        """No projection yet, or one built for another base URL or mapping code."""
+        state = self.state()
+        return state is None or state.version != version(base_uri) or not (self.folder / "live").is_dir()
+
+    def sync(self, store: Store, base_uri: str, *, blocking: bool = False, limit: int | None = None) -> int | None:
+        """Catch up with the store from its change marks, at most `limit` of them (the oldest). Returns the number
+        of changes applied (0 if none), or None when another process or thread holds the writer lock (the caller
+        reads the last snapshot meanwhile)."""
         with self._writer(blocking) as mine:
             if not mine:
                 return None
             state = self.state()
-            if state is None or state.version != version(base_uri) or not (self.folder / "live").is_dir():
+            if self.needs_rebuild(base_uri):
                 return self._rebuild(store, base_uri)
-            marks = store.change_marks(state.seq)
+            marks = store.change_marks(state.seq)[:limit]
             publishers, pub_print = _publisher_table(store)
             if not marks and pub_print == state.publishers:
                 return 0
@@ -146,8 +152,9 @@ class Projection:
         publishers, pub_print = _publisher_table(store)
         fixed = graphs.fixed_graphs(base_uri, publishers, None)
         fixed_subjects = graphs.subjects(fixed)
+        for left in [*self.folder.glob("build-*"), *self.folder.glob("old-*")]:  # by a writer that died; ours now
+            shutil.rmtree(left, ignore_errors=True)
         build = self.folder / f"build-{os.getpid()}"
-        shutil.rmtree(build, ignore_errors=True)
         db = OxStore(str(build))
         self.skipped = []
         counted = {"records": 0, "modified": None}

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import atexit
 import re
+import threading
 import weakref
 from dataclasses import dataclass
 
@@ -20,6 +21,8 @@ DEFAULT_PREFIXES = {**{p: str(ns) for p, ns in PREFIXES.items()},
 RESULT_FORMATS = ("json", "xml", "csv", "tsv")
 GRAPH_FORMATS = ("ttl", "jsonld", "nt", "rdf")
 MAX_QUERY_CHARS = 100_000
+INLINE_BUILD = 2000  # records: a first build of more runs in the background (queries get 503 until it is done)
+INLINE_CATCH_UP = 200  # changes applied before a query answers; more continue in the background
 MAX_NESTING = 100  # brackets deep: pyoxigraph's parser recurses, and very deep nesting overflows its stack
 
 
@@ -94,11 +97,33 @@ class SparqlService:
         self.store, self.settings = store, settings
         self.projection = Projection(settings.sparql_path, grace=max(120.0, 3 * settings.sparql_timeout))
         self.pool = QueryPool(settings.sparql_workers)
+        self._lock = threading.Lock()
+        self._worker: threading.Thread | None = None
         atexit.register(_close_pool, weakref.ref(self.pool))
 
-    def sync(self, blocking: bool = False) -> int | None:
+    def sync(self, blocking: bool = False, limit: int | None = None) -> int | None:
         """Catch the projection up with the store (skipped if another process is writing it right now)."""
-        return self.projection.sync(self.store, self.settings.base_url, blocking=blocking)
+        return self.projection.sync(self.store, self.settings.base_url, blocking=blocking, limit=limit)
+
+    def _catch_up(self) -> None:
+        """Before a query: small catch-ups inline, so a change shows at once; a first build of a big store, or a
+        long catch-up, in a background thread, while queries read the last snapshot (or wait for the first)."""
+        if self.projection.needs_rebuild(self.settings.base_url) and self.store.count() > INLINE_BUILD:
+            self._in_background()
+            return
+        if self.sync(limit=INLINE_CATCH_UP) == INLINE_CATCH_UP:
+            self._in_background()
+
+    def _in_background(self) -> None:
+        with self._lock:
+            if self._worker is not None and self._worker.is_alive():
+                return
+            self._worker = threading.Thread(target=self._follow, name="sparql-catch-up", daemon=True)
+            self._worker.start()
+
+    def _follow(self) -> None:
+        while self.sync(limit=INLINE_CATCH_UP * 10) == INLINE_CATCH_UP * 10:
+            pass
 
     def rebuild(self) -> int:
         return self.projection.rebuild(self.store, self.settings.base_url)
@@ -107,8 +132,7 @@ class SparqlService:
               named_graphs: list[str] | None = None) -> Answer:
         """Run a read-only query on the caught-up projection; results in `results`, a graph in `graph` format."""
         check_query(text)
-        if self.sync() is None and self.projection.snapshot_path() is None:
-            raise NotReady("The SPARQL store is being built. Try again shortly.")
+        self._catch_up()
         snapshot = self.projection.snapshot_path()
         if snapshot is None:
             raise NotReady("The SPARQL store is being built. Try again shortly.")

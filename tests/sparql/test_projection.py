@@ -239,3 +239,38 @@ def test_a_runaway_query_is_stopped_while_others_are_answered(small_catalogue):
         assert count(svc) == 12  # and the pool carries on
     finally:
         svc.close()
+
+
+def test_a_big_first_build_and_a_long_catch_up_run_in_the_background(small_catalogue, seed_records, monkeypatch):
+    """Queries never wait minutes in a web request: they get 'not ready' (503) until the first build is done, and
+    read the last snapshot while a long catch-up continues."""
+    from catalogue.sparql import service as service_module
+    from catalogue.sparql.projection import Projection
+    from catalogue.sparql.service import NotReady
+
+    monkeypatch.setattr(service_module, "INLINE_BUILD", 5)
+    monkeypatch.setattr(service_module, "INLINE_CATCH_UP", 2)
+    release = threading.Event()
+    rebuild = Projection._rebuild
+
+    def slow_rebuild(self, store, base_uri):
+        release.wait(30)
+        return rebuild(self, store, base_uri)
+
+    monkeypatch.setattr(Projection, "_rebuild", slow_rebuild)
+    svc = SparqlService(small_catalogue.store, small_catalogue.settings)
+    try:
+        with pytest.raises(NotReady):
+            svc.query(DATASETS)
+        release.set()
+        svc._worker.join(60)
+        assert count(svc) == 12
+
+        for record in seed_records[20:25]:
+            small_catalogue.save(copy.deepcopy(record), author="test", route="test")
+        assert count(svc) in range(12, 18)  # two applied before it answered, the rest following
+        svc._worker.join(60)
+        assert count(svc) == 17
+        assert svc.projection.state().seq == small_catalogue.store.max_seq()
+    finally:
+        svc.close()
