@@ -76,16 +76,24 @@ def _shown(ident: str) -> str:
     return ident if len(ident) <= 80 else ident[:77] + "..."
 
 
-def resolve(ids: list[str]) -> tuple[list, list[dict]]:
-    """The published datasets among `ids`, in order, and a note for each one left out."""
+def resolve(ids: list[str], records: bool = False) -> tuple[list, list[dict]]:
+    """The published datasets among `ids`, in order, and a note for each one left out.
+
+    Published datasets come from the link index (their facts: id, title, publisher) unless `records` asks for the
+    stored datasets; the store is read only for what the index lacks, to say why it is left out."""
     cat = catalogue()
+    index = None if records else services().link_index()
     found, notes = [], []
     for ident in ids:
-        ds = cat.get(ident) if IDENTIFIER.fullmatch(ident) else None
+        if not IDENTIFIER.fullmatch(ident):
+            ds = None
+        else:
+            ds = index.get(ident) if index is not None else None
+            ds = ds or cat.get(ident)
         if ds is None:
             notes.append({"id": _shown(ident), "code": "unknown",
                           "message": f"There is no dataset with the identifier '{_shown(ident)}'; it is left out."})
-        elif ds.status != "published":
+        elif getattr(ds, "status", "published") != "published":
             notes.append({"id": ident, "code": ds.status,
                           "message": f"'{ds.title}' ({ident}) has been withdrawn; it is left out."})
         else:
@@ -93,10 +101,10 @@ def resolve(ids: list[str]) -> tuple[list, list[dict]]:
     return found, notes
 
 
-def _datasets_for_view() -> tuple[list, list[dict], list[str], str]:
+def _datasets_for_view(records: bool = False) -> tuple[list, list[dict], list[str], str]:
     """The datasets the address names, the notes, their ids, and the source; the basket drops what it lost."""
     ids, source = requested_ids()
-    found, notes = resolve(ids)
+    found, notes = resolve(ids, records)
     kept = [ds.id for ds in found]
     if source == "basket" and kept != ids:
         _store_basket(kept)
@@ -212,7 +220,7 @@ def save():
 @bp.route("/plan/compare")
 @bp.route("/plan/compare.json", endpoint="compare_json")
 def compare():
-    found, notes, kept, source = _datasets_for_view()
+    found, notes, kept, source = _datasets_for_view(records=True)
     names = catalogue().publisher_names()
     columns = [compare_column(ds, names, url_for("datasets.dataset", name=ds.id)) for ds in found]
     data = {"source": source, "count": len(columns), "datasets": columns, "notes": notes, "links": links(kept)}
