@@ -3,7 +3,7 @@
 Set CATALOGUE_TEST_DATABASE_URL (as `make test-postgres` does) to run the store, service and web tests
 against PostgreSQL; each test then gets its own schema in that database. Set CATALOGUE_TEST_SEARCH_ENGINE=tantivy
 (as `make test-tantivy` does) to run them on the Tantivy engine; the search tests run on both engines anyway,
-through `search_engine`, `engine_catalogue` and `search_client`.
+through `search_engine`, `engine_catalogue`, `engine_small_catalogue` and `search_client`.
 """
 from __future__ import annotations
 
@@ -87,6 +87,16 @@ def engine_catalogue(search_engine, seeded_catalogue, tmp_path_factory):
 @pytest.fixture(scope="session")
 def engine_app(engine_catalogue, seeded_catalogue, app):
     return app if engine_catalogue is seeded_catalogue else make_app(engine_catalogue)
+
+
+@pytest.fixture
+def engine_small_catalogue(search_engine, tmp_path, seed_records):
+    """A writable catalogue with a dozen seed records on each search engine in turn."""
+    cat = Catalogue(make_settings(tmp_path / f"instance-{search_engine}", search_engine))
+    cat.load_publishers(SEED_PUBLISHERS)
+    cat.save_many(copy.deepcopy(seed_records[:12]), author="test", route="test")
+    yield cat
+    cat.close()
 
 
 @pytest.fixture

@@ -47,6 +47,7 @@ class Catalogue:
     """The store (truth) and its search projection, wired together."""
 
     STORE_BATCH = 200  # records per store transaction
+    REINDEX_BATCH = 1000  # records read from the store at a time by reindex
 
     def __init__(self, settings: Settings, store: Store | None = None, engine: SearchEngine | None = None,
                  *, index_writer: bool = True):
@@ -166,8 +167,14 @@ class Catalogue:
             self._pub_names = None
             names = self.publisher_names()
             seq = self.store.max_seq()
-            datasets = self.store.datasets(status=PUBLISHED)
-            n = self.engine.rebuild(search_document(d.record, names.get(d.publisher, "")) for d in datasets)
+            ids = self.published_ids()
+
+            def documents():  # a batch of records at a time, so memory stays flat however large the store
+                for start in range(0, len(ids), self.REINDEX_BATCH):
+                    for d in self.store.datasets(status=PUBLISHED, ids=ids[start:start + self.REINDEX_BATCH]):
+                        yield search_document(d.record, names.get(d.publisher, ""))
+
+            n = self.engine.rebuild(documents())
             self.engine.set_last_seq(seq)
             return n
 

@@ -53,7 +53,8 @@ def test_allow_invalid_stores_incomplete_records_with_their_report(empty_catalog
     assert stored.report["issues"][0]["path"] == "$.licence"
 
 
-def test_update_reindexes_and_withdraw_removes_from_search(small_catalogue, seed_records):
+def test_update_reindexes_and_withdraw_removes_from_search(engine_small_catalogue, seed_records):
+    small_catalogue = engine_small_catalogue
     rec = copy.deepcopy(seed_records[0])
     rec["title"] = "Zyxwvut register"
     assert small_catalogue.save(rec, author="x", route="api").action == "updated"
@@ -63,7 +64,8 @@ def test_update_reindexes_and_withdraw_removes_from_search(small_catalogue, seed
     assert small_catalogue.search(SearchQuery()).total == 11
 
 
-def test_index_is_rebuilt_when_deleted(small_catalogue, settings):
+def test_index_is_rebuilt_when_deleted(engine_small_catalogue):
+    small_catalogue, settings = engine_small_catalogue, engine_small_catalogue.settings
     small_catalogue.close()
     shutil.rmtree(settings.index_path)
     fresh = Catalogue(settings)
@@ -72,8 +74,9 @@ def test_index_is_rebuilt_when_deleted(small_catalogue, settings):
     fresh.close()
 
 
-def test_stale_index_catches_up_from_the_revision_counter(small_catalogue, settings, seed_records):
+def test_stale_index_catches_up_from_the_revision_counter(engine_small_catalogue, seed_records):
     """A second process writes; ours catches up without a rebuild."""
+    small_catalogue, settings = engine_small_catalogue, engine_small_catalogue.settings
     other = Catalogue(settings)
     other.engine = type(small_catalogue.engine)(settings.index_path + "-other")  # its own projection
     other.save(dict(seed_records[0], title="Qwertyuiop survey"), author="other", route="api")
@@ -84,8 +87,11 @@ def test_stale_index_catches_up_from_the_revision_counter(small_catalogue, setti
     assert seed_records[1]["identifier"] not in ids(small_catalogue.search(SearchQuery(page_size=50)))
 
 
-def test_reindex_matches_the_store(small_catalogue):
-    assert small_catalogue.reindex() == small_catalogue.store.count() == 12
+def test_reindex_matches_the_store(engine_small_catalogue):
+    cat = engine_small_catalogue
+    cat.REINDEX_BATCH = 5  # several batches
+    assert cat.reindex() == cat.store.count() == cat.engine.doc_count() == 12
+    assert cat.search(SearchQuery()).total == 12
 
 
 def test_diff_orders_numeric_and_named_keys_without_comparing_them():
