@@ -3,7 +3,8 @@
 Records come from schemas/dataset.schema.json with every `required` list dropped, so any field may be missing.
 Each is saved through the one write path (Catalogue.save_many, allow_invalid as harvests do: incomplete records are
 stored, flagged), sometimes twice so history and diff have two revisions. Then its pages are fetched.
-(There is no compare page yet; add it here when it exists.)
+The linkage plan's pages (compare, the access plan and its downloads) take the record with the two generated before
+it, so its pairs, steps and contacts are worked out on generated records too.
 """
 import copy
 import random
@@ -74,12 +75,18 @@ def site(tmp_path_factory):
     cat.close()
 
 
+RECENT: list[str] = []  # the records generated before this one, for the plan pages
+
+
 def _pages(rec: dict) -> list[str]:
     ident, pub = quote(rec["identifier"], safe=""), quote(rec["publisher"], safe="")
     word = (re.findall(r"\w+", rec["title"]) or [rec["identifier"]])[0]
+    RECENT[:] = [*RECENT[-2:], rec["identifier"]]
+    plan = "?d=" + quote(",".join(RECENT), safe=",")
     return [f"/datasets/{ident}{t}" for t in ("", ".json", ".ttl", ".jsonld", ".rdf", "/history", "/history.json",
                                               "/diff", "/diff.json")] + [
-        f"/search?q={quote(word)}", f"/search.json?q={quote(word)}", f"/publishers/{pub}", f"/publishers/{pub}.json"]
+        f"/search?q={quote(word)}", f"/search.json?q={quote(word)}", f"/publishers/{pub}", f"/publishers/{pub}.json"] + [
+        f"/plan{t}{plan}" for t in ("", ".json", ".csv", ".md", "/print", "/compare", "/compare.json")]
 
 
 @settings(max_examples=50, print_blob=True, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
