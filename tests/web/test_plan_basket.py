@@ -87,7 +87,8 @@ def test_unknown_and_hostile_ids_are_refused_with_a_note(client, ident):
     assert basket(client) == []
 
 
-@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)",
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/\\evil.example",
+                                    "javascript:alert(1)",
                                     "http:/evil.example", "/\r\nSet-Cookie: x=1", "evil", ""])
 def test_no_open_redirect(client, target):
     resp = add(client, NPD, target)
@@ -120,8 +121,8 @@ def test_withdrawn_datasets_drop_out_with_a_note(writable_app):
     cat.withdraw(NPD, reason="replaced", author="test", route="test")
     body = client.get("/plan/basket.json").get_json()
     assert [d["id"] for d in body["datasets"]] == ["dfe-longitudinal-education-outcomes"]
-    assert body["notes"] == [{"id": NPD, "code": "withdrawn",
-                              "message": f"'National Pupil Database (NPD)' ({NPD}) has been withdrawn; it is left out."}]
+    message = f"'National Pupil Database (NPD)' ({NPD}) has been withdrawn; it is left out."
+    assert body["notes"] == [{"id": NPD, "code": "withdrawn", "message": message}]
     assert basket(client) == ["dfe-longitudinal-education-outcomes"]
     assert "Add to plan" not in client.get(f"/datasets/{NPD}").get_data(as_text=True)
     assert add(client, NPD).status_code == 303

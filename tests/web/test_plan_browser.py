@@ -81,7 +81,8 @@ def test_from_three_searches_to_a_downloaded_plan(server, browser, capsys):
         result = page.locator("li.app-result").filter(has=page.get_by_role("link", name=title, exact=True))
         clicks.click(result.get_by_role("button", name=named("Add to plan", title)))
         page.wait_for_load_state()
-        assert f"Added '{title}' to your linkage plan ({number} of 25)." in page.inner_text(".govuk-notification-banner")
+        banner = page.inner_text(".govuk-notification-banner")
+        assert f"Added '{title}' to your linkage plan ({number} of 25)." in banner
         assert page.get_by_role("link", name=f"My linkage plan ({number})").is_visible()
         assert result.get_by_role("button", name=named("Remove from plan", title)).is_visible()
     clicks.click(page.get_by_role("link", name="My linkage plan (3)"))
