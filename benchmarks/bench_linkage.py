@@ -116,9 +116,12 @@ def main() -> None:
     plan_ms, plan_cpu = timed(plan, plans)
     totals = [linkable_with(index, i, limit=10).total for i in sample[:20]]
     figures = {"n": n, "index_build_s": round(build_s, 2),
-               "panel_p50_ms": round(statistics.median(panel_ms), 1), "panel_p95_ms": round(percentile(panel_ms, .95), 1),
-               "plan5_p50_ms": round(statistics.median(plan_ms), 1), "plan5_p95_ms": round(percentile(plan_ms, .95), 1),
-               "panel_cpu_p95_ms": round(percentile(panel_cpu, .95), 1), "plan5_cpu_p95_ms": round(percentile(plan_cpu, .95), 1),
+               "panel_p50_ms": round(statistics.median(panel_ms), 1),
+               "panel_p95_ms": round(percentile(panel_ms, .95), 1),
+               "plan5_p50_ms": round(statistics.median(plan_ms), 1),
+               "plan5_p95_ms": round(percentile(plan_ms, .95), 1),
+               "panel_cpu_p95_ms": round(percentile(panel_cpu, .95), 1),
+               "plan5_cpu_p95_ms": round(percentile(plan_cpu, .95), 1),
                "load_average": round(os.getloadavg()[0], 1), "cores": os.cpu_count(),
                "links_per_dataset_median": int(statistics.median(totals)),
                "rss_after_index_mb": round(rss_index, 1),
