@@ -224,9 +224,7 @@ def compare():
     names = catalogue().publisher_names()
     columns = [compare_column(ds, names, url_for("datasets.dataset", name=ds.id)) for ds in found]
     data = {"source": source, "count": len(columns), "datasets": columns, "notes": notes, "links": links(kept)}
-    if wants_json():
-        return respond("plan/compare.html", data)
-    return respond("plan/compare.html", {**data, "in_basket": set(kept) == set(basket_ids())}, False)
+    return respond("plan/compare.html", data)
 
 
 # -- the access plan ------------------------------------------------------------------------------------------
@@ -235,7 +233,7 @@ def _absolute(path: str) -> str:
     return catalogue().settings.base_url.rstrip("/") + path
 
 
-def _register_urls(plan) -> dict:
+def _register_urls(plan: Plan) -> dict:
     """Where each TRE and gateway the plan names links to (its site, or its legislation.gov.uk page)."""
     regs = registers()
     tres = {t.id for d in plan.datasets for t in d.tres if t.id}
