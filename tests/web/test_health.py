@@ -33,7 +33,7 @@ def worker_app(small_catalogue):
 def test_healthz_and_the_harvest_page_show_a_node_falling_behind(worker_app, seed_records, login):
     app, writer = worker_app
     reader = app.extensions["catalogue_services"].catalogue
-    for i, rec in enumerate(copy.deepcopy(seed_records[12:15])):
+    for rec in copy.deepcopy(seed_records[12:15]):
         reader.save(rec, author="t", route="test")
     body = app.test_client().get("/healthz").get_json()
     assert body["index"]["lag"] == 3 and body["index"]["writer"] == "none"  # no indexer runs in this test
