@@ -4,7 +4,8 @@ Ingests N synthetic records (bench_catalogue's generator, each with one CSV dist
 then, in this process, through the Flask app: the package cache build (the first package_search), package_search
 rows=1000 warm and cold-after-write (one record saved before each request), and peak RSS. Prints the figures, then
 one JSON line.
-Usage: python benchmarks/bench_ckan.py --n 100000 [--keep DIR]   (a kept folder holding N records is reused)
+Usage: python benchmarks/bench_ckan.py --n 100000 [--engine whoosh|tantivy] [--keep DIR]
+(a kept folder holding N records is reused). The engine answers only `q` (text); the rest is the package index.
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from bench_catalogue import PUBLISHERS, percentile, synthetic  # noqa: E402
 
 from catalogue.records.service import Catalogue  # noqa: E402
+from catalogue.search import ENGINES  # noqa: E402
 from catalogue.settings import Settings  # noqa: E402
 from web import create_app  # noqa: E402
 
@@ -77,10 +79,11 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=100_000)
     ap.add_argument("--batch", type=int, default=1000, help="records per save_many call")
     ap.add_argument("--writes", type=int, default=10, help="cold-after-write requests")
+    ap.add_argument("--engine", default="whoosh", choices=ENGINES, help="search engine for the text queries")
     ap.add_argument("--keep", help="keep (or reuse) the instance in this folder")
     args = ap.parse_args()
     folder = Path(args.keep or tempfile.mkdtemp(prefix="catalogue-bench-ckan-"))
-    settings = Settings(instance_dir=str(folder), base_url="https://catalogue.example.org")
+    settings = Settings(instance_dir=str(folder), base_url="https://catalogue.example.org", search_engine=args.engine)
     cat = Catalogue(settings)
     cat.load_publishers({"id": p, "name": p.replace("-", " ").title()} for p in PUBLISHERS)
     ingest(cat, args.n, args.batch)
@@ -109,13 +112,13 @@ def main() -> None:
         cold.append(seconds * 1000)
 
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    figures = {"n": n, "first_request_s": round(build_s, 2),
+    figures = {"n": n, "engine": args.engine, "first_request_s": round(build_s, 2),
                "warm_p50_ms": round(statistics.median(warm_all), 1),
                "warm_p95_ms": round(percentile(warm_all, 0.95), 1),
                "cold_after_write_p50_ms": round(statistics.median(cold), 1),
                "cold_after_write_p95_ms": round(percentile(cold, 0.95), 1),
                "peak_rss_mb": round(peak_mb, 1)}
-    print(f"N                              {n}")
+    print(f"N                              {n} (text queries: {args.engine})")
     print(f"first package_search (builds)  {figures['first_request_s']} s")
     for label, ts in warm.items():
         print(f"  warm {label:<24}  p50 {statistics.median(ts):.0f} ms")

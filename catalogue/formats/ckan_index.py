@@ -22,22 +22,37 @@ BATCH = 1000
 PACKAGE_CACHE = 10_000  # whole packages kept, least recently used dropped first
 
 
-def _rows(store: Store, ids: list[str] | None = None, columns=()):
-    """(id, seq, created_at, updated_at, record, *columns) of published datasets, in batches, read-only."""
-    chunks = [ids[i:i + BATCH] for i in range(0, len(ids), BATCH)] if ids is not None else [None]
+def _chunks(ids: list[str] | None) -> list[list[str] | None]:
+    return [ids[i:i + BATCH] for i in range(0, len(ids), BATCH)] if ids is not None else [None]
+
+
+def _light(store: Store, ids: list[str] | None = None):
+    """Rows of published datasets (all, or these ids) from only the columns and record fields a Row reads: the
+    database picks keyword and distribution out of the record, so the 30-variable bodies are never decoded here."""
     with Session(store.engine) as s:
-        for chunk in chunks:
-            q = select(DatasetRow.id, DatasetRow.seq, DatasetRow.created_at, DatasetRow.updated_at,
-                       DatasetRow.record, *columns).where(DatasetRow.status == PUBLISHED)
+        for chunk in _chunks(ids):
+            q = select(DatasetRow.id, DatasetRow.seq, DatasetRow.publisher, DatasetRow.title, DatasetRow.created_at,
+                       DatasetRow.updated_at, DatasetRow.record["keyword"].label("keyword"),
+                       DatasetRow.record["distribution"].label("distribution")).where(DatasetRow.status == PUBLISHED)
             if chunk is not None:
                 q = q.where(DatasetRow.id.in_(chunk))
-            for row in s.execute(q.execution_options(yield_per=BATCH)):
-                if isinstance(row.record, dict) and isinstance(row.record.get("identifier"), str):
-                    yield row
+            for r in s.execute(q.execution_options(yield_per=BATCH)):
+                part = {"identifier": r.id, "title": r.title, "publisher": r.publisher,
+                        "keyword": r.keyword if isinstance(r.keyword, list) else None,
+                        "distribution": r.distribution if isinstance(r.distribution, list) else None}
+                yield package_row(part, created=r.created_at, modified=r.updated_at, seq=r.seq)
 
 
-def _row(r) -> Row:
-    return package_row(r.record, created=r.created_at, modified=r.updated_at, seq=r.seq)
+def _records(store: Store, ids: list[str]):
+    """(id, seq, publisher, created_at, updated_at, record) of these published datasets, read-only."""
+    with Session(store.engine) as s:
+        for chunk in _chunks(ids):
+            q = select(DatasetRow.id, DatasetRow.seq, DatasetRow.publisher, DatasetRow.created_at,
+                       DatasetRow.updated_at, DatasetRow.record) \
+                .where(DatasetRow.status == PUBLISHED, DatasetRow.id.in_(chunk))
+            for r in s.execute(q):
+                if isinstance(r.record, dict) and isinstance(r.record.get("identifier"), str):
+                    yield r
 
 
 class PackageIndex:
@@ -60,7 +75,7 @@ class PackageIndex:
         """Build from the store: every published record, streamed. Returns datasets indexed."""
         with self._catching_up:
             seq = self.store.max_seq()  # read first: anything written during the build is caught up later
-            rows = {r.id: _row(r) for r in _rows(self.store)}
+            rows = {row.id: row for row in _light(self.store)}
             with self.lock:
                 self.rows, self.seq, self._list = rows, seq, None
                 self.by_name = {row.name: row.id for row in rows.values()}
@@ -76,7 +91,7 @@ class PackageIndex:
             if not marks and not renamed:
                 return 0
             live = [i for i, _seq, status in marks if status == PUBLISHED]
-            fresh = {r.id: _row(r) for r in _rows(self.store, live)} if live else {}
+            fresh = {row.id: row for row in _light(self.store, live)} if live else {}
             with self.lock:
                 for ident, _seq, _status in marks:
                     old = self.rows.pop(ident, None)
@@ -122,10 +137,11 @@ class PackageIndex:
         missing = [row.id for row in rows if row.id not in cached]
         if missing:
             built = {}
-            for r in _rows(self.store, missing, (DatasetRow.publisher,)):
+            for r in _records(self.store, missing):
+                score = readiness(r.record)
                 built[r.id] = (r.seq, package_from_record(
                     r.record, publisher_name=names.get(r.publisher, ""), created=r.created_at, modified=r.updated_at,
-                    readiness=readiness(r.record).to_dict()))
+                    readiness={"total": score.total, "band": score.band}))
             with self.lock:
                 for ident, (seq, pkg) in built.items():
                     cached[ident] = pkg

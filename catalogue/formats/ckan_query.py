@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from itertools import chain
 
 from catalogue.errors import CatalogueError
 
@@ -270,6 +272,12 @@ def _matcher(c: Clause):
     elif c.value == "*":
         def ok(row: Row) -> bool:
             return bool(_values(row, c.field))
+    elif c.field in ("organization", "owner_org"):
+        def ok(row: Row) -> bool:
+            return row.org == c.value
+    elif c.field == "tags":
+        def ok(row: Row) -> bool:
+            return c.value in row.tags
     elif c.field == "res_format":
         wanted = c.value.lower()
 
@@ -279,6 +287,17 @@ def _matcher(c: Clause):
         def ok(row: Row) -> bool:
             return c.value in _values(row, c.field)
     return (lambda row: not ok(row)) if c.negate else ok
+
+
+def _counts(rows: list[Row], name: str) -> Counter:
+    """How many of the rows have each value of a facet field."""
+    if name in ("organization", "owner_org"):
+        return Counter(row.org for row in rows if row.org)
+    if name == "tags":
+        return Counter(chain.from_iterable(dict.fromkeys(row.tags) for row in rows))
+    if name == "res_format":
+        return Counter(chain.from_iterable(row.formats for row in rows))
+    return Counter(chain.from_iterable(_values(row, name) for row in rows))
 
 
 _SORT_KEYS = {"metadata_modified": lambda row: row.modified, "metadata_created": lambda row: row.created,
@@ -304,11 +323,7 @@ def search(rows: list[Row], p: SearchParams, scores: dict[str, float] | None = N
     page = found[p.start:p.start + p.rows] if p.start < len(found) else []
     facets, search_facets = {}, {}
     for name in p.facet_fields:
-        counts: dict[str, int] = {}
-        for row in found:
-            for value in _values(row, name):
-                counts[value] = counts.get(value, 0) + 1
-        top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        top = sorted(_counts(found, name).items(), key=lambda kv: (-kv[1], kv[0]))
         top = top if p.facet_limit < 0 else top[:p.facet_limit]
         facets[name] = dict(top)
         titles = org_titles if name == "organization" and org_titles else {}

@@ -21,6 +21,7 @@ class SearchQuery:
     sort: str = "relevance"
     page: int = 1
     page_size: int = 20
+    ids_only: bool = False  # the page as SearchResult.ids, best first, without hits (no snippets): the CKAN API
 
 
 @dataclass
@@ -49,6 +50,7 @@ class SearchResult:
     suggestion: str = ""  # 'did you mean': the query with misspelt words corrected from the index's words
     expansions: list[str] = field(default_factory=list)  # acronyms and synonyms the query was widened with
     fuzzy: bool = False  # similar spellings were added because the exact words found little
+    ids: list[str] = field(default_factory=list)  # with SearchQuery.ids_only: the page's ids instead of hits
 
     @property
     def pages(self) -> int:

@@ -440,6 +440,9 @@ class TantivyEngine:
         if total and (page - 1) * q.page_size < total and q.page_size > 0:
             result = searcher.search(matched, limit=q.page_size, count=False, order_by_field=by,
                                      offset=(page - 1) * q.page_size, order=order)
+            if q.ids_only:
+                ids = [searcher.doc(address)["id"][0] for _, address in result.hits]
+                return SearchResult(total, page, q.page_size, [], facets, built.notice, ids=ids, **extra)
             docs = [searcher.doc(address).to_dict() for _, address in result.hits]
             where = self._matched_fields(searcher, schema, [d["id"][0] for d in docs], built.marks)
             hits = [self._hit(d, built.marks, where.get(d["id"][0], [])) for d in docs]

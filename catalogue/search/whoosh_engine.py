@@ -375,7 +375,10 @@ class WhooshEngine:
             terms = [query.Or([query.Term(n, v) for v in vals])
                      for n, vals in sorted(q.filters.items()) if n in FACETS and vals]
             results = searcher.search(parsed, limit=page * q.page_size, sortedby=sortedby, reverse=reverse,
-                                      filter=query.And(terms) if terms else None, terms=True)
+                                      filter=query.And(terms) if terms else None, terms=not q.ids_only)
+            if q.ids_only:
+                ids = [hit["id"] for hit in results[(page - 1) * q.page_size: page * q.page_size]]
+                return SearchResult(len(matched), page, q.page_size, [], facets, notice, ids=ids, **extra)
             results.fragmenter = highlight.ContextFragmenter(maxchars=240, surround=60)
             results.formatter = highlight.HtmlFormatter(tagname="mark", classname="match", termclass="term")
             hits = [self._hit(hit) for hit in results[(page - 1) * q.page_size: page * q.page_size]]

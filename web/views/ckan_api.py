@@ -95,8 +95,9 @@ def package_search(params: dict):
     rows = index.all_rows()
     scores = None
     if p.q not in MATCH_ALL:  # text goes through the search engine; its order is the score
-        hits = catalogue().search(SearchQuery(text=p.q, sort="relevance", page_size=max(1, len(rows)))).hits
-        scores = {h.id: float(len(hits) - n) for n, h in enumerate(hits)}
+        ids = catalogue().search(SearchQuery(text=p.q, sort="relevance", page_size=max(1, len(rows)),
+                                             ids_only=True)).ids
+        scores = {ident: float(len(ids) - n) for n, ident in enumerate(ids)}
     result = search(rows, p, scores, catalogue().publisher_names())
     result["results"] = select_fields(index.packages(result.pop("ids")), p.fl)
     return {k: result[k] for k in ("count", "results", "sort", "facets", "search_facets")}
