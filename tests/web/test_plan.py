@@ -183,3 +183,30 @@ def test_a_withdrawn_dataset_leaves_the_plan_with_a_note(writable_app):
     body = client.get(f"/plan.json?d={NPD},dfe-longitudinal-education-outcomes").get_json()
     assert body["count"] == 1 and body["notes"][0]["code"] == "withdrawn"
     assert [d["id"] for d in body["plan"]["datasets"]] == ["dfe-longitudinal-education-outcomes"]
+
+
+def test_graph_draws_direct_probabilistic_and_no_path_differently(writable_app, example_record):
+    """NPD × LEO and NPD × CIN link on person keys (solid), LEO × CIN only on quasi-identifiers (dashed), and a
+    record with no linkage key has no path (a dashed red ring, "(no path)" and a warning)."""
+    bare = {k: example_record[k] for k in ("title", "description", "publisher", "creator", "contactPoint",
+                                           "accessRights", "securityClassification", "licence", "modified",
+                                           "version", "updateFrequency")}
+    bare.update(identifier="dfe-bare-minimum", title="A survey with no keys")
+    cat = writable_app.extensions["catalogue_services"].catalogue
+    assert cat.save(bare, author="test", route="test").action == "created"
+    d = f"{NPD},dfe-longitudinal-education-outcomes,dfe-children-in-need-census,dfe-bare-minimum"
+    client = writable_app.test_client()
+    plan = client.get(f"/plan.json?d={d}").get_json()["plan"]
+    status = {(p["a"], p["b"]): p["status"] for p in plan["keyGraph"]["pairs"]}
+    assert status[(NPD, "dfe-longitudinal-education-outcomes")] == "direct"
+    assert status[("dfe-longitudinal-education-outcomes", "dfe-children-in-need-census")] == "probabilistic"
+    assert plan["keyGraph"]["isolated"] == ["dfe-bare-minimum"]
+    page = client.get(f"/plan?d={d}").get_data(as_text=True)
+    svg = re.search(r"<svg class=\"app-graph\".*?</svg>", page, re.S).group(0)
+    lines = re.findall(r"<line [^>]*>", svg)[:-3]  # the last three are the legend's samples
+    assert len(lines) == 3
+    assert sum('stroke-dasharray="9 6"' in line for line in lines) == 1  # one probabilistic pair
+    assert sum("stroke-dasharray" not in line for line in lines) == 2  # two direct pairs, solid
+    assert 'stroke="#d4351c" stroke-width="3" stroke-dasharray="5 3"' in svg and "(no path)" in svg
+    assert "1–2: direct on Pupil Matching Reference" in svg
+    assert "No path: A survey with no keys shares no linkage key with any other dataset in this plan" in page
