@@ -14,7 +14,7 @@ ENGINE ?= whoosh
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-tantivy test-wheel test-postgres test-multinode test-browser test-integration bench bench-audit bench-export bench-ckan bench-harvest bench-relevance bench-load bench-sparql bench-suggest bench-linkage install assets reindex clean
+.PHONY: run test test-tantivy test-wheel test-postgres test-multinode test-browser test-integration bench bench-audit bench-export bench-ckan bench-harvest bench-harvest-dcat bench-relevance bench-load bench-sparql bench-suggest bench-linkage install assets reindex clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -102,6 +102,11 @@ bench-harvest: install
 	$(BIN)/python benchmarks/bench_harvest.py --url $(CKAN_URL) || status=$$?; \
 	CKAN_PEER_HOME=$(CKAN_PEER_HOME) bash "$(CKAN_PEER)/stop_ckan.sh" || true; \
 	exit $$status
+
+# DCAT harvest throughput: a generated DCAT file of DCAT_N datasets served on 127.0.0.1. Prints records/s.
+DCAT_N ?= 2000
+bench-harvest-dcat: install
+	$(BIN)/python benchmarks/bench_harvest_dcat.py --n $(DCAT_N) --engine $(ENGINE)
 
 # ENGINE=whoosh (default), tantivy, or both (each in its own process, side by side).
 # The link index figures follow, read from the same store (no second ingest).

@@ -5,7 +5,7 @@ the profile's graph -> record direction (read.py) and lists the dataset's proper
 """
 from __future__ import annotations
 
-from rdflib import RDF, Literal, URIRef
+from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDFS
 
 from catalogue.formats.dcat.read import graph_to_records
@@ -34,6 +34,12 @@ def from_ntriples(payload) -> Mapped:
         graph = parse_rdf(payload.encode("utf-8"), fmt="nt", source="payload")
     except RDFError as exc:
         raise RecordError(str(exc)) from None
+    return from_graph(graph)
+
+
+def from_graph(graph: Graph) -> Mapped:
+    """The graph of one dataset's payload -> our record (from_ntriples once parsed). Raises RecordError unless it
+    holds exactly one dcat:Dataset."""
     datasets = list(graph.subjects(RDF.type, DCAT.Dataset))
     records = graph_to_records(graph)
     if len(datasets) != 1 or len(records) != 1:

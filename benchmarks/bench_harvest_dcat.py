@@ -1,0 +1,115 @@
+"""DCAT harvest throughput: a generated N-dataset DCAT catalogue (Turtle, written by our own DCAT writer from the
+synthetic records of bench_catalogue.py, 30 variables each) served from a local HTTP server on 127.0.0.1, harvested
+into a fresh store (gather and parse, cut each dataset out, map it back, validate, store, index).
+
+Prints N, records/s end to end, the time to fetch and parse the file alone, a full re-harvest where nothing
+changed, peak RSS, then one JSON line.
+
+    python benchmarks/bench_harvest_dcat.py [--n 2000] [--engine whoosh|tantivy] [--profile]
+"""
+from __future__ import annotations
+
+import argparse
+import cProfile
+import functools
+import json
+import pstats
+import random
+import resource
+import sys
+import tempfile
+import threading
+import time
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_catalogue import PUBLISHERS, synthetic  # noqa: E402
+from catalogue.formats.dcat.write import catalogue_graph  # noqa: E402
+from catalogue.formats.rdf_io import parse_rdf  # noqa: E402
+from catalogue.provenance import Source  # noqa: E402
+from catalogue.records.service import Catalogue  # noqa: E402
+from catalogue.settings import Settings  # noqa: E402
+from harvesters.runner import harvest  # noqa: E402
+from harvesters.store import HarvestRepository  # noqa: E402
+
+BASE = "https://catalogue.example.org"
+
+
+class _Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, *args):  # keep the figures readable
+        pass
+
+
+def write_catalogue(n: int, folder: Path) -> Path:
+    rng = random.Random(42)
+    records = [synthetic(i, rng) for i in range(n)]
+    publishers = {p: {"id": p, "name": p.replace("-", " ").title()} for p in PUBLISHERS}
+    path = folder / "catalogue.ttl"
+    path.write_bytes(catalogue_graph(records, BASE, publishers).serialize(format="turtle", encoding="utf-8"))
+    return path
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=2000, help="datasets in the generated file")
+    ap.add_argument("--engine", default="whoosh", choices=("whoosh", "tantivy"))
+    ap.add_argument("--profile", action="store_true", help="print the top functions by cumulative time")
+    a = ap.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="bench-dcat-") as tmp:
+        t = time.perf_counter()
+        path = write_catalogue(a.n, Path(tmp))
+        print(f"generated {a.n} datasets: {path.stat().st_size / 1e6:.1f} MB of Turtle in {time.perf_counter() - t:.1f}s")
+        server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=tmp))
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        url = f"http://127.0.0.1:{server.server_address[1]}/catalogue.ttl"
+        try:
+            t = time.perf_counter()
+            parse_rdf(path.read_bytes(), source=url)
+            parse_s = time.perf_counter() - t
+            instance = Path(tmp) / "instance"
+            cat = Catalogue(Settings(instance_dir=str(instance), secret_key="bench", search_engine=a.engine))
+            repo = HarvestRepository(cat.store)
+            source = Source("bench-dcat", "dcat", url)
+            repo.add_source(source)
+            profiler = cProfile.Profile() if a.profile else None
+            start = time.perf_counter()
+            if profiler:
+                profiler.enable()
+            result = harvest(cat, repo, source, full=True)
+            if profiler:
+                profiler.disable()
+            first = time.perf_counter() - start
+            start = time.perf_counter()
+            again = harvest(cat, repo, source, full=True)
+            rerun = time.perf_counter() - start
+            cat.close()
+        finally:
+            server.shutdown()
+            server.server_close()
+    n = result.run.totals.get("created", 0)
+    if result.run.status != "complete" or n != a.n:
+        print(f"harvest did not complete: {result.run.status} {result.run.error} {result.run.totals}", file=sys.stderr)
+        return 1
+    rate, peak = n / first, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"N                 {n}")
+    print(f"harvest           {rate:.0f} records/s ({first:.1f} s, {first / n * 1000:.1f} ms a record; "
+          f"engine {a.engine})")
+    print(f"parse file alone  {parse_s:.1f} s")
+    print(f"re-harvest        {again.run.totals['unchanged']} unchanged in {rerun:.1f} s "
+          f"({again.run.totals['unchanged'] / rerun:.0f} records/s)")
+    print(f"peak RSS          {peak:.0f} MB")
+    if profiler:
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+    print(json.dumps({"n": n, "engine": a.engine, "records_per_s": round(rate, 1), "seconds": round(first, 2),
+                      "ms_per_record": round(first / n * 1000, 2), "parse_s": round(parse_s, 2),
+                      "rerun_s": round(rerun, 2), "peak_rss_mb": round(peak, 1)}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
