@@ -18,6 +18,7 @@ from catalogue.publishing.accounts import Accounts
 from catalogue.publishing.drafts import Drafts
 from catalogue.publishing.uploads import PendingUploads
 from catalogue.records.service import Catalogue
+from catalogue.sparql.service import SparqlService
 
 KEY = "catalogue_services"
 
@@ -69,6 +70,11 @@ class Services:
         """Whole-catalogue exports, cached in <instance>/exports."""
         settings = self.catalogue.settings
         return ExportCache(self.catalogue.store, Path(settings.instance_dir) / "exports", settings.base_url)
+
+    @cached_property
+    def sparql(self) -> SparqlService:
+        """The SPARQL store and its query workers (started on first query; stopped when this object goes)."""
+        return SparqlService(self.catalogue.store, self.catalogue.settings)
 
     def link_index(self) -> LinkIndex:
         """The link index (role -> datasets): built once, on first use, then caught up with the store on every call

@@ -1,7 +1,6 @@
 """The SPARQL service: refuse what is not a read-only query, catch the projection up, run the query in a worker."""
 from __future__ import annotations
 
-import atexit
 import re
 import threading
 import weakref
@@ -99,7 +98,7 @@ class SparqlService:
         self.pool = QueryPool(settings.sparql_workers)
         self._lock = threading.Lock()
         self._worker: threading.Thread | None = None
-        atexit.register(_close_pool, weakref.ref(self.pool))
+        self._stop = weakref.finalize(self, QueryPool.close, self.pool)  # when this goes, or at exit
 
     def sync(self, blocking: bool = False, limit: int | None = None) -> int | None:
         """Catch the projection up with the store (skipped if another process is writing it right now)."""
@@ -145,13 +144,7 @@ class SparqlService:
         return Answer(header["kind"], header["format"], header["rows"], body)
 
     def close(self) -> None:
-        self.pool.close()
-
-
-def _close_pool(ref) -> None:
-    pool = ref()
-    if pool is not None:
-        pool.close()
+        self._stop()
 
 
 def rebuild_projection(catalogue) -> str:

@@ -290,7 +290,7 @@ def test_a_query_past_the_time_limit_gets_a_clear_error_while_another_is_answere
             assert resp.status_code == 400 and resp.get_json()["code"] == "query-timeout"
             assert client_for(endpoint, COUNT).queryAndConvert()["results"]["bindings"][0]["n"]["value"] == "12"
     finally:
-        app.extensions["sparql_service"].close()
+        app.extensions["catalogue_services"].sparql.close()
         cat.close()
 
 

@@ -8,9 +8,8 @@ results in it. Errors: the one JSON error shape for JSON clients, the page for b
 from __future__ import annotations
 
 import json
-import weakref
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, Response, jsonify, render_template, request, url_for
 
 from catalogue.errors import CatalogueError
 from catalogue.sparql.examples import EXAMPLES
@@ -19,10 +18,10 @@ from catalogue.sparql.service import (DEFAULT_PREFIXES, GRAPH_FORMATS, RESULT_FO
                                       SparqlService, UpdateRefused)
 
 from web.common import catalogue
+from web.services import services
 from web.errors import error_body
 
 bp = Blueprint("sparql", __name__)
-KEY = "sparql_service"
 
 MEDIA = {"json": "application/sparql-results+json", "xml": "application/sparql-results+xml",
          "csv": "text/csv", "tsv": "text/tab-separated-values", "ttl": "text/turtle", "jsonld": "application/ld+json", "nt": "application/n-triples",
@@ -47,13 +46,7 @@ TITLES = {400: "Bad Request", 415: "Unsupported Media Type", 503: "Service Unava
 
 
 def service() -> SparqlService:
-    """The app's SPARQL service, made on first use; its query workers stop when the app goes."""
-    svc = current_app.extensions.get(KEY)
-    if svc is None:
-        cat = catalogue()
-        svc = current_app.extensions.setdefault(KEY, SparqlService(cat.store, cat.settings))
-        weakref.finalize(current_app._get_current_object(), svc.close)
-    return svc
+    return services().sparql
 
 
 class _Refused(CatalogueError):
