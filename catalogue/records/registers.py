@@ -24,7 +24,7 @@ _PARENS = re.compile(r"\([^()]*\)")
 class RegisterError(CatalogueError):
     """A register file is malformed (a missing field, a repeated id or alias)."""
 
-    code = "register_invalid"
+    code = "register-invalid"
 
 
 def normalise(text: str) -> str:
