@@ -105,8 +105,9 @@ def main() -> None:
     for w in range(args.writes):
         ident = f"synthetic-{rng.randrange(n):06d}"
         rec = cat.get(ident).record
-        rec["title"] = f"{rec['title'].split(' (edit')[0]} (edit {w})"
-        assert cat.save(rec, author="bench", route="bench").action == "updated"
+        rec["title"] = f"{rec['title'].split(' (edit')[0]} (edit {time.time_ns()})"
+        saved = cat.save(rec, author="bench", route="bench")
+        assert saved.action == "updated", saved.to_dict()
         seconds, result = timed(client, {"sort": "metadata_modified desc"})
         assert result["results"][0]["id"] == ident, "the record just written comes first"
         cold.append(seconds * 1000)

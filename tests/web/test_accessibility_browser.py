@@ -71,6 +71,7 @@ def pages(site) -> list[tuple[str | None, str]]:
         f"/datasets/{EXAMPLE}", f"/datasets/{EXAMPLE}/history", f"/datasets/{EXAMPLE}/diff",
         "/publishers", "/publishers/department-for-education", "/audit/method", "/login", "/no-such-page",
         "/accessibility", "/privacy", "/cookies", "/api/docs",
+        "/vocab", "/vocab/linkage-roles", "/vocab/tres/sail-databank", "/vocab/legal-gateways/dea-2017-s64",
     ]
     publisher = ["/publish", f"/publish/uploads/{site['upload_id']}"]
     steward = ["/audit", "/audit/publishers/department-for-education",
