@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 import weakref
 from dataclasses import dataclass
 
@@ -22,6 +23,7 @@ GRAPH_FORMATS = ("ttl", "jsonld", "nt", "rdf")
 MAX_QUERY_CHARS = 100_000
 INLINE_BUILD = 2000  # records: a first build of more runs in the background (queries get 503 until it is done)
 INLINE_CATCH_UP = 200  # changes applied before a query answers; more continue in the background
+LOCK_WAIT = 1.0  # seconds a query waits for another writer to publish a change it should see
 MAX_NESTING = 100  # brackets deep: pyoxigraph's parser recurses, and very deep nesting overflows its stack
 
 
@@ -110,12 +112,22 @@ class SparqlService:
         if self.projection.needs_rebuild(self.settings.base_url) and self.store.count() > INLINE_BUILD:
             self._in_background()
             return
-        if self.sync(limit=INLINE_CATCH_UP) == INLINE_CATCH_UP:
+        deadline = time.monotonic() + LOCK_WAIT
+        while (done := self.sync(limit=INLINE_CATCH_UP)) is None and time.monotonic() < deadline:
+            state = self.projection.state()  # another writer is at work: wait a little if we are behind
+            if (state is not None and state.seq >= self.store.max_seq()) or self._following():
+                return
+            time.sleep(0.05)
+        if done == INLINE_CATCH_UP:
             self._in_background()
+
+    def _following(self) -> bool:
+        """Whether our background catch-up is running (then a query reads the last snapshot, without waiting)."""
+        return self._worker is not None and self._worker.is_alive()
 
     def _in_background(self) -> None:
         with self._lock:
-            if self._worker is not None and self._worker.is_alive():
+            if self._following():
                 return
             self._worker = threading.Thread(target=self._follow, name="sparql-catch-up", daemon=True)
             self._worker.start()
