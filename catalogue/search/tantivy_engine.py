@@ -410,19 +410,31 @@ class TantivyEngine:
         def filtered(query):
             return tantivy.Query.boolean_query([(tantivy.Occur.Must, query), *filters]) if filters else query
 
-        matched = filtered(built.query) if built.query is not None else None
-        total = searcher.search(matched, limit=1, count=True).count if matched is not None else 0
-        fuzzy = False
-        if built.expansion is not None and total < ex.FEW_RESULTS:  # too few: add similar spellings below them
-            loose = build_query(q.text, schema, self._analyzer, searcher, fuzzy=True)
-            widened = searcher.search(filtered(loose.query), limit=1, count=True).count if loose.query else 0
-            if widened > total:
-                parsed = loose.query if not total else tantivy.Query.boolean_query(
-                    [(tantivy.Occur.Should, built.query),
-                     (tantivy.Occur.Should, tantivy.Query.boost_query(loose.query, 0.2))])
-                built, matched, total, fuzzy = Built(parsed, built.notice, loose.marks, built.expansion), \
-                    filtered(parsed), widened, True
         text = _clean(q.text).strip()[:MAX_QUERY_CHARS]
+        order, by = tantivy.Order.Desc, None
+        if q.sort == "title" or (q.sort == "relevance" and not text):
+            order, by = tantivy.Order.Asc, "title_sort"
+        elif q.sort in ("modified", "readiness"):
+            by = q.sort
+
+        def page_of(query):  # one pass gives the page and the total
+            return searcher.search(query, limit=max(1, q.page_size), count=True, order_by_field=by,
+                                   offset=(page - 1) * max(0, q.page_size), order=order)
+
+        matched = filtered(built.query) if built.query is not None else None
+        result = page_of(matched) if matched is not None else None
+        total = result.count if result is not None else 0
+        fuzzy = False
+        loose = build_query(q.text, schema, self._analyzer, searcher, fuzzy=True) \
+            if built.expansion is not None and total < ex.FEW_RESULTS else None  # too few: add similar spellings
+        if loose is not None and loose.query is not None:
+            parsed = loose.query if not total else tantivy.Query.boolean_query(
+                [(tantivy.Occur.Should, built.query),
+                 (tantivy.Occur.Should, tantivy.Query.boost_query(loose.query, 0.2))])
+            widened = page_of(filtered(parsed))
+            if widened.count > total:
+                built, matched, result, total, fuzzy = Built(parsed, built.notice, loose.marks, built.expansion), \
+                    filtered(parsed), widened, widened.count, True
         suggestion = self.vocab.correct(text) if built.expansion is not None and (fuzzy or not total) else None
         extra = dict(suggestion=suggestion or "", expansions=list(built.expansion.notes) if built.expansion else [],
                      fuzzy=fuzzy)
@@ -431,40 +443,33 @@ class TantivyEngine:
         aggs = searcher.aggregate(matched, {name: {"terms": {"field": name, "size": 10_000}} for name in FACETS})
         facets = {name: sorted(((b["key"], b["doc_count"]) for b in aggs.get(name, {}).get("buckets", [])
                                 if b["doc_count"]), key=lambda kv: (-kv[1], kv[0])) for name in FACETS}
-        order, by = tantivy.Order.Desc, None
-        if q.sort == "title" or (q.sort == "relevance" and not text):
-            order, by = tantivy.Order.Asc, "title_sort"
-        elif q.sort in ("modified", "readiness"):
-            by = q.sort
         hits: list[Hit] = []
         if total and (page - 1) * q.page_size < total and q.page_size > 0:
-            result = searcher.search(matched, limit=q.page_size, count=False, order_by_field=by,
-                                     offset=(page - 1) * q.page_size, order=order)
             if q.ids_only:
                 ids = [searcher.doc(address)["id"][0] for _, address in result.hits]
                 return SearchResult(total, page, q.page_size, [], facets, built.notice, ids=ids, **extra)
-            docs = [searcher.doc(address).to_dict() for _, address in result.hits]
-            where = self._matched_fields(searcher, schema, [d["id"][0] for d in docs], built.marks)
-            hits = [self._hit(d, built.marks, where.get(d["id"][0], [])) for d in docs]
+            docs = [(searcher.doc(address).to_dict(), (address.segment_ord, address.doc)) for _, address in result.hits]
+            where = self._matched_fields(searcher, schema, [(d["id"][0], at) for d, at in docs], built.marks)
+            hits = [self._hit(d, built.marks, where.get(at, [])) for d, at in docs]
         return SearchResult(total, page, q.page_size, hits, facets, built.notice, **extra)
 
     @staticmethod
-    def _matched_fields(searcher, schema, ids: list[str], marks: dict) -> dict[str, list[str]]:
-        """For each hit, the fields its query terms were found in, named as MATCH_LABELS names them."""
-        if not ids or not marks:
+    def _matched_fields(searcher, schema, page: list[tuple], marks: dict) -> dict[tuple, list[str]]:
+        """For each hit (by its address), the fields its query terms were found in, named as MATCH_LABELS names
+        them. Term queries, not term sets: each skips to the page's few documents instead of reading every posting."""
+        if not page or not marks:
             return {}
         Q, Occur = tantivy.Query, tantivy.Occur
-        these = Q.term_set_query(schema, "id", ids)
-        where: dict[str, list[str]] = {}
+        these = Q.boolean_query([(Occur.Should, Q.term_query(schema, "id", i)) for i, _ in page])
+        where: dict[tuple, list[str]] = {}
         for name, label in MATCH_LABELS.items():
             terms = marks.get(None, set()) | marks.get(name, set()) if name in TEXT_FIELDS else marks.get(name, set())
             if not terms:
                 continue
-            found = searcher.search(Q.boolean_query([(Occur.Must, these),
-                                                     (Occur.Must, Q.term_set_query(schema, name, list(terms)))]),
-                                    limit=len(ids), count=False)
+            found = searcher.search(Q.boolean_query([(Occur.Must, these), (Occur.Must, Q.boolean_query(
+                [(Occur.Should, Q.term_query(schema, name, t)) for t in terms]))]), limit=len(page), count=False)
             for _, address in found.hits:
-                labels = where.setdefault(searcher.doc(address)["id"][0], [])
+                labels = where.setdefault((address.segment_ord, address.doc), [])
                 if label not in labels:
                     labels.append(label)
         return where
