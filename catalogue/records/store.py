@@ -157,12 +157,13 @@ class Store:
                  ids: list[str] | None = None) -> list[Dataset]:
         with Session(self.engine) as s:
             q = select(DatasetRow).order_by(DatasetRow.id)
+            if ids is not None:  # by primary key alone: given a status too, SQLite walked every published row
+                return [Dataset.from_row(r) for r in s.scalars(q.where(DatasetRow.id.in_(ids)))
+                        if (not publisher or r.publisher == publisher) and (not status or r.status == status)]
             if publisher:
                 q = q.where(DatasetRow.publisher == publisher)
             if status:
                 q = q.where(DatasetRow.status == status)
-            if ids is not None:
-                q = q.where(DatasetRow.id.in_(ids))
             return [Dataset.from_row(r) for r in s.scalars(q)]
 
     def published_records(self, publisher: str | None = None) -> list[tuple[dict, dict]]:
