@@ -9,6 +9,7 @@ index; records are fetched outside it.
 from __future__ import annotations
 
 import threading
+from sys import intern
 from dataclasses import dataclass
 from functools import lru_cache
 from sqlalchemy import select
@@ -22,7 +23,7 @@ STRONG_KINDS = ("person", "address")  # kinds that make a link; "quasi" makes a 
 BATCH = 1000
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class KeyVariable:
     """One variable that declares a linkage role."""
 
@@ -37,7 +38,7 @@ class KeyVariable:
                 "collectionMethod": self.collection_method or None, "completeness": self.completeness}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Ref:
     """A TRE or legal gateway a record names: its register id when the text matches an entry, else None."""
 
@@ -53,7 +54,7 @@ class Ref:
         return {"id": self.id, "name": self.name}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DatasetFacts:
     """What the link index keeps per published dataset."""
 
@@ -130,8 +131,9 @@ def facts_of(record: dict) -> DatasetFacts:
             continue
         completeness = var.get("completeness")
         ok = isinstance(completeness, (int, float)) and not isinstance(completeness, bool) and 0 <= completeness <= 100
-        keys.setdefault(role, []).append(KeyVariable(_text(var.get("name")), _text(var.get("label")), role,
-                                                     _text(var.get("collectionMethod")),
+        # labels and collection methods repeat across records: one copy of each text (sys.intern)
+        keys.setdefault(role, []).append(KeyVariable(_text(var.get("name")), intern(_text(var.get("label"))),
+                                                     intern(role), intern(_text(var.get("collectionMethod"))),
                                                      float(completeness) if ok else None))
     access = _dict(record.get("access"))
     tres, routes = [], []
