@@ -18,14 +18,14 @@ from catalogue.sparql.service import (DEFAULT_PREFIXES, GRAPH_FORMATS, RESULT_FO
                                       SparqlService, UpdateRefused)
 
 from web.common import catalogue
-from web.services import services
 from web.errors import error_body
+from web.services import services
 
 bp = Blueprint("sparql", __name__)
 
-MEDIA = {"json": "application/sparql-results+json", "xml": "application/sparql-results+xml",
-         "csv": "text/csv", "tsv": "text/tab-separated-values", "ttl": "text/turtle", "jsonld": "application/ld+json", "nt": "application/n-triples",
-         "rdf": "application/rdf+xml"}
+MEDIA = {"json": "application/sparql-results+json", "xml": "application/sparql-results+xml", "csv": "text/csv",
+         "tsv": "text/tab-separated-values", "ttl": "text/turtle", "jsonld": "application/ld+json",
+         "nt": "application/n-triples", "rdf": "application/rdf+xml"}
 # Accepted media types, best first, for each kind of answer.
 RESULT_TYPES = {"application/sparql-results+json": "json", "application/json": "json",
                 "application/sparql-results+xml": "xml", "application/xml": "xml", "text/xml": "xml",
@@ -41,6 +41,7 @@ FORMAT_NAMES = {"json": ("json", "jsonld"), "xml": ("xml", "rdf"), "csv": ("csv"
                 "rdf+xml": (None, "rdf"), "n3": (None, "ttl")}  # the last two: SPARQLWrapper's names
 JSON_TYPES = {"application/json", "application/sparql-results+json", "application/ld+json"}
 HTML_ROWS = 1000  # rows shown on the page; the data formats carry them all
+# A query that asks too much (time, rows) is the request's problem: 400. Busy or still building: 503, retry.
 STATUS = {UpdateRefused: 400, SparqlError: 400, QueryTimeout: 400, WorkerFailed: 400, Busy: 503, NotReady: 503}
 TITLES = {400: "Bad Request", 415: "Unsupported Media Type", 503: "Service Unavailable"}
 
@@ -127,11 +128,11 @@ def _error_style(fmt: str | None) -> str:
 
 
 def _page_data() -> dict:
-    svc_settings = catalogue().settings
-    base = svc_settings.base_url
+    settings = catalogue().settings
+    base = settings.base_url
     return {
         "endpoint": url_for("sparql.endpoint", _external=False),
-        "limits": {"timeout_seconds": svc_settings.sparql_timeout, "max_rows": svc_settings.sparql_max_rows},
+        "limits": {"timeout_seconds": settings.sparql_timeout, "max_rows": settings.sparql_max_rows},
         "formats": {"select_ask": {name: MEDIA[name] for name in RESULT_FORMATS},
                     "construct_describe": {name: MEDIA[name] for name in GRAPH_FORMATS}},
         "prefixes": DEFAULT_PREFIXES,
