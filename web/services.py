@@ -11,6 +11,7 @@ from flask import current_app
 from catalogue.audit.cache import RunCache
 from catalogue.audit.config import AuditConfig
 from catalogue.audit.snapshots import AuditSnapshots
+from catalogue.formats.ckan_index import PackageIndex
 from catalogue.formats.export import ExportCache
 from catalogue.linkage.index import LinkIndex
 from catalogue.provenance import ProvenanceRepository
@@ -29,6 +30,7 @@ class Services:
 
     catalogue: Catalogue
     _link_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _ckan_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def build(cls, catalogue: Catalogue) -> "Services":
@@ -85,6 +87,18 @@ class Services:
                 index = self.__dict__.get("links")
                 if index is None:
                     index = self.__dict__["links"] = LinkIndex(self.catalogue.store)
+        index.catch_up(self.catalogue.publisher_names())
+        return index
+
+    def ckan_index(self) -> PackageIndex:
+        """The CKAN API's package index (published datasets only): built once, on first use, then caught up with
+        the store's change marks and publisher names on every call."""
+        index = self.__dict__.get("ckan")
+        if index is None:
+            with self._ckan_lock:  # one build, however many requests arrive first
+                index = self.__dict__.get("ckan")
+                if index is None:
+                    index = self.__dict__["ckan"] = PackageIndex(self.catalogue.store)
         index.catch_up(self.catalogue.publisher_names())
         return index
 

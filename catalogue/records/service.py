@@ -4,6 +4,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Callable, Iterable
 
 from catalogue.errors import CatalogueError
@@ -209,6 +210,10 @@ class Catalogue:
     def change_mark(self) -> int:
         """The store's revision counter: it moves on every write, so caches of derived views key on it."""
         return self.store.max_seq()
+
+    def published_times(self) -> list[tuple[str, str, datetime]]:
+        """(id, publisher, time of the last change) of every published dataset, by id, without record bodies."""
+        return self.store.published_times()
 
     def published_ids(self) -> list[str]:
         """Identifiers of the published datasets, in order, without reading record bodies (for the sitemap)."""

@@ -2,8 +2,6 @@
 read us. The mapping is catalogue.formats.ckan; package_search's query logic is catalogue.formats.ckan_query."""
 from __future__ import annotations
 
-import threading
-
 from flask import Blueprint, current_app, jsonify, request, url_for
 
 from catalogue.formats.ckan_index import PackageIndex
@@ -13,6 +11,7 @@ from catalogue.records.files import InputError, decode, loads
 from catalogue.search import SearchQuery
 
 from web.common import catalogue
+from web.services import services
 
 bp = Blueprint("ckan_api", __name__)
 CKAN_VERSION = "2.10.4"  # the CKAN API version we follow
@@ -47,21 +46,9 @@ def _flat(args) -> dict:
     return {k: (v[0] if len(v) == 1 else v) for k, v in args.lists()}
 
 
-_INDEX_KEY = "ckan_package_index"
-_INDEX_LOCK = threading.Lock()
-
-
 def _index() -> PackageIndex:
-    """The app's package index (published datasets only: drafts and withdrawn records are not published), built on
-    first use, then caught up with the store's change marks and publisher names on every call."""
-    index = current_app.extensions.get(_INDEX_KEY)
-    if index is None:
-        with _INDEX_LOCK:  # one build, however many requests arrive first
-            index = current_app.extensions.get(_INDEX_KEY)
-            if index is None:
-                index = current_app.extensions[_INDEX_KEY] = PackageIndex(catalogue().store)
-    index.catch_up(catalogue().publisher_names())
-    return index
+    """The app's package index: published datasets only (drafts and withdrawn records are not published)."""
+    return services().ckan_index()
 
 
 def _find(index: PackageIndex, ref) -> dict:

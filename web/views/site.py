@@ -30,7 +30,7 @@ def _paths() -> list[tuple[str, datetime | None]]:
     """Every address a crawler should know, as (path, last change): home, publishers, each publisher, each
     published dataset, the vocabularies and their concepts."""
     cat = catalogue()
-    times = cat.store.published_times()
+    times = cat.published_times()
     latest: dict[str, datetime] = {}
     for _id, pub, when in times:
         latest[pub] = max(latest.get(pub, when), when)
