@@ -25,9 +25,10 @@ from catalogue.search import expansion as ex
 from catalogue.search import query_syntax
 from catalogue.search.completion import Completions
 from catalogue.search.interface import FACETS, MATCH_LABELS, Hit, SearchQuery, SearchResult
+from catalogue.search import spelling
 from catalogue.search.spelling import Vocabulary
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 MAX_QUERY_CHARS = 1000
 MAX_TERMS = 40
 TEXT_FIELDS = {"title": 4.0, "keywords": 2.0, "summary": 1.5, "description": 1.0, "publisher_name": 1.5,
@@ -37,7 +38,8 @@ EXACT_FIELDS = ("id", *FACETS)
 COMMA_FACETS = ("nation", "tre", "theme", "linkage_key")
 SNIPPET_FIELDS = ("summary", "description", "title")
 SNIPPET_CHARS, SNIPPET_SURROUND = 240, 60
-TOKENIZER = "catalogue_en"
+TOKENIZER, SPELL_TOKENIZER = "catalogue_en", "catalogue_words"
+REBUILD_BATCH = 1000
 WRITE_HEAP, REBUILD_HEAP = 32_000_000, 256_000_000
 LOCK_TIMEOUT = 30.0
 BAD_SYNTAX = "Some of your search syntax was not understood, so the words were searched for."
@@ -57,6 +59,11 @@ def _analyzer() -> tantivy.TextAnalyzer:
             .build())
 
 
+def _words_analyzer() -> tantivy.TextAnalyzer:
+    """Unstemmed lower-case words, for the 'did you mean' vocabulary."""
+    return tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple()).filter(tantivy.Filter.lowercase()).build()
+
+
 def _schema() -> tantivy.Schema:
     sb = tantivy.SchemaBuilder()
     for name in EXACT_FIELDS:
@@ -66,12 +73,18 @@ def _schema() -> tantivy.Schema:
     sb.add_text_field("title_sort", fast=True, tokenizer_name="raw")
     sb.add_text_field("modified", stored=True, fast=True, tokenizer_name="raw")
     sb.add_unsigned_field("readiness", stored=True, fast=True)  # tenths of a point
+    sb.add_text_field("words", tokenizer_name=SPELL_TOKENIZER, index_option="basic")  # the vocabulary, in Rust
     return sb.build()
 
 
 def _clean(text) -> str:
     """Text Rust can take: lone surrogates become '?'."""
-    return str(text or "").encode("utf-8", "replace").decode("utf-8")
+    text = text if isinstance(text, str) else str(text or "")
+    return text if text.isascii() else text.encode("utf-8", "replace").decode("utf-8")
+
+
+def _as_list(value) -> list:
+    return value if isinstance(value, list) else [value]
 
 
 def _to_tantivy(doc: dict) -> dict:
@@ -88,6 +101,7 @@ def _to_tantivy(doc: dict) -> dict:
     out["title_sort"] = [_clean(doc.get("title")).lower()]
     out["modified"] = [_clean(doc.get("modified"))]
     out["readiness"] = [int(round(float(doc.get("readiness") or 0) * 10))]
+    out["words"] = [_clean(v) for name in spelling.FIELDS for v in _as_list(doc.get(name)) if v]
     return out
 
 
@@ -288,8 +302,12 @@ class TantivyEngine:
                 self._create()
             else:
                 return None
-            self._ix.register_tokenizer(TOKENIZER, self._analyzer)
+            self._register()
         return self._ix
+
+    def _register(self) -> None:
+        self._ix.register_tokenizer(TOKENIZER, self._analyzer)
+        self._ix.register_tokenizer(SPELL_TOKENIZER, _words_analyzer())
 
     def _create(self) -> None:
         if self.path.exists():
@@ -373,26 +391,36 @@ class TantivyEngine:
             if not self._current():
                 self._ix = None
                 self._create()
-                self._ix.register_tokenizer(TOKENIZER, self._analyzer)
+                self._register()
             writer = self._writer(REBUILD_HEAP, 2)
             schema = self._ix.schema
             writer.delete_all_documents()
-            self.vocab.reset()
             self.completions.reset()
-            n = 0
+            n, batch = 0, []
             try:
                 for doc in docs:
                     writer.add_document(tantivy.Document.from_dict(_to_tantivy(doc), schema))
-                    self.vocab.add([doc])
-                    self.completions.add([doc])
-                    n += 1
+                    batch.append(doc)
+                    if len(batch) == REBUILD_BATCH:
+                        self.completions.add(batch)
+                        n, batch = n + len(batch), []
+                self.completions.add(batch)
+                n += len(batch)
             except BaseException:
                 writer.rollback()
                 raise
             self._commit(writer)
-            self.vocab.save()
+            self._vocabulary_from_index()
             self.completions.save()
             return n
+
+    def _vocabulary_from_index(self) -> None:
+        """The 'did you mean' vocabulary read from the index's word field (each word with the number of documents
+        it is in) rather than counted word by word in Python: most of a rebuild's time otherwise."""
+        self.vocab.reset()
+        self.vocab.counts.update({word: n for word, n in self._ix.searcher().terms_with_prefix("words", "")
+                                  if 3 <= len(word) <= spelling.MAX_WORD and word.isalpha()})
+        self.vocab.save()
 
     # reads
     def search(self, q: SearchQuery) -> SearchResult:
