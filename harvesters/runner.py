@@ -33,7 +33,7 @@ from harvesters.registry import make_harvester
 from harvesters.store import HarvestRepository, ObjectInfo
 
 log = logging.getLogger("harvesters.runner")
-CHUNK = 500  # records imported (and outcomes saved) together
+CHUNK = 1000  # records imported (and outcomes saved) together: one store transaction batch and one index commit
 MAIN_ACTIONS = ("created", "updated", "unchanged", "withdrawn", "failed")
 # An outcome's `code` says, for programs, why a record failed or was not stored ("" when it was stored or withdrawn).
 FETCH_FAILED = "fetch-failed"  # the record could not be fetched from the source

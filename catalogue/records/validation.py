@@ -276,26 +276,48 @@ def _schema_errors(record: dict, fields: frozenset | None = None) -> tuple[list[
     return issues, shapes
 
 
+_PLANS: dict[int, tuple] = {}  # id(schema node) -> (node, what to check in it): worked out once per node
+
+
+def _plan(node: dict) -> tuple:
+    """For each property of a schema node: (name, recommended?, warning text, "object"/"list"/"", the property,
+    the recommended fields of its list items)."""
+    found = _PLANS.get(id(node))
+    if found is None:
+        steps = []
+        for name, prop in node.get("properties", {}).items():
+            desc = prop.get("description", "")
+            kind, subs = "", ()
+            if prop.get("type") == "object":
+                kind = "object"
+            elif prop.get("items", {}).get("type") == "object":
+                kind = "list"
+                subs = tuple(sub_name for sub_name, sub in prop["items"].get("properties", {}).items()
+                             if sub.get("obligation") == "recommended")
+            steps.append((name, prop.get("obligation") == "recommended",
+                          f"Recommended field '{name}' is missing." + (f" {desc}" if desc else ""), kind, prop, subs))
+        found = _PLANS[id(node)] = (node, tuple(steps))  # the node is kept, so its id stays its own
+    return found[1]
+
+
 def _recommended_warnings(record: dict, schema: dict) -> list[Problem]:
     """One warning per missing recommended field (counted across list items)."""
     issues: list[Problem] = []
 
     def walk(obj: dict, node: dict, prefix: str) -> None:
-        for name, prop in node.get("properties", {}).items():
+        for name, recommended, message, kind, prop, subs in _plan(node):
             value = obj.get(name)
             path = f"{prefix}.{name}"
-            if prop.get("obligation") == "recommended" and not filled(value):
-                desc = prop.get("description", "")
-                issues.append(Problem(path, RECOMMENDED_MISSING, f"Recommended field '{name}' is missing."
-                                      + (f" {desc}" if desc else ""), WARNING))
+            if recommended and not filled(value):
+                issues.append(Problem(path, RECOMMENDED_MISSING, message, WARNING))
                 continue
-            if isinstance(value, dict) and prop.get("type") == "object":
+            if kind == "object" and isinstance(value, dict):
                 walk(value, prop, path)
-            elif isinstance(value, list) and prop.get("items", {}).get("type") == "object":
+            elif kind == "list" and subs and isinstance(value, list):
                 items = [v for v in value if isinstance(v, dict)]
-                for sub_name, sub in prop["items"].get("properties", {}).items():
-                    if sub.get("obligation") != "recommended" or not items:
-                        continue
+                if not items:
+                    continue
+                for sub_name in subs:
                     gaps = sum(1 for v in items if not filled(v.get(sub_name)))
                     if gaps:
                         issues.append(Problem(f"{path}[*].{sub_name}", RECOMMENDED_MISSING,
