@@ -13,6 +13,8 @@ from urllib.parse import quote
 
 import pytest
 import requests
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from rdflib import Graph
 from rdflib.plugins.parsers.jsonld import to_rdf
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
@@ -255,8 +257,8 @@ def test_a_save_and_a_withdraw_reach_the_endpoint(writable_app, api_token, seed_
 
 
 def test_a_query_past_the_time_limit_gets_a_clear_error_while_another_is_answered(tmp_path, seed_records):
-    settings = dataclasses.replace(make_settings(tmp_path / "slow"), sparql_timeout=1.0)
-    cat = Catalogue(settings)
+    slow = dataclasses.replace(make_settings(tmp_path / "slow"), sparql_timeout=1.0)
+    cat = Catalogue(slow)
     cat.load_publishers(SEED_PUBLISHERS)
     cat.save_many(copy.deepcopy(seed_records[:12]), author="test", route="test")
     app = make_app(cat)
@@ -305,3 +307,22 @@ def test_csrf_does_not_block_protocol_posts_on_a_served_app(endpoint):
     assert json.loads(requests.get(endpoint + ".json", timeout=30).text)["endpoint"] == "/sparql"
     login = requests.post(endpoint.replace("/sparql", "/login"), data={"email": "x@example.org"}, timeout=30)
     assert login.status_code == 400  # ... while a browser form without its token is still refused
+
+
+@given(query=st.text(max_size=300), fmt=st.sampled_from([None, "json", "xml", "csv", "tsv", "ttl", "html", "x"]),
+       accept=st.sampled_from(["*/*", "text/html", "application/sparql-results+xml", "text/turtle", "", "a/b;q=x"]))
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+def test_any_query_text_gets_an_answer_or_a_4xx(client, query, fmt, accept):
+    params = {"query": query, **({"format": fmt} if fmt else {})}
+    resp = client.get("/sparql", query_string=params, headers={"Accept": accept})
+    assert resp.status_code < 500, resp.get_data(as_text=True)[:300]
+    if resp.status_code >= 400 and resp.mimetype == "application/json":
+        assert resp.get_json()["ok"] is False and resp.get_json()["code"]
+
+
+@given(body=st.binary(max_size=300), content_type=st.sampled_from(
+    ["application/sparql-query", "application/x-www-form-urlencoded", "application/sparql-update", "text/plain"]))
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+def test_any_post_body_gets_an_answer_or_a_4xx(client, body, content_type):
+    resp = client.post("/sparql", data=body, content_type=content_type, headers={"Accept": "application/json"})
+    assert resp.status_code < 500, resp.get_data(as_text=True)[:300]
