@@ -352,18 +352,18 @@ class _Writer:
         if "codeList" in v:
             add(node, DCTERMS.conformsTo, self.standard(v["codeList"]))
         if "completeness" in v:
-            add(node, DQV.hasQualityMeasurement, self.completeness(node, v["completeness"]))
+            add(node, DQV.hasQualityMeasurement, self.completeness(v["completeness"]))
         return node
 
-    def completeness(self, column: Node, value) -> BNode:
-        """A dqv:QualityMeasurement of the variable: the percentage of records with a value."""
+    def completeness(self, value) -> BNode:
+        """A dqv:QualityMeasurement of the variable: the percentage of records with a value. Reached from the
+        column by dqv:hasQualityMeasurement only: dqv:computedOn back to it would make a blank-node cycle."""
         metric = self.typed(CAT.VariableCompleteness, DQV.Metric)
         self.add(metric, SKOS.prefLabel, _en("Variable completeness"))
         self.add(metric, SKOS.definition, _en("Percentage of records with a value for the variable."))
         self.add(metric, DQV.expectedDataType, XSD.decimal)
         self.add(metric, DQV.inDimension, LDQD.completeness)
         node = self.typed(BNode(), DQV.QualityMeasurement)
-        self.add(node, DQV.computedOn, column)
         self.add(node, DQV.isMeasurementOf, metric)
         self.add(node, DQV.value, _number_literal(value))
         self.add(node, SDMX_UNIT, PERCENT)
