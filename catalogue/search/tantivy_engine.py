@@ -445,9 +445,14 @@ class TantivyEngine:
         elif q.sort in ("modified", "readiness"):
             by = q.sort
 
+        size = min(max(0, q.page_size), searcher.num_docs)  # Tantivy allocates for offset + limit: keep them real
+        offset = (page - 1) * size
+        if offset >= searcher.num_docs:
+            size = offset = 0  # past the last page: count only
+
         def page_of(query):  # one pass gives the page and the total
-            return searcher.search(query, limit=max(1, q.page_size), count=True, order_by_field=by,
-                                   offset=(page - 1) * max(0, q.page_size), order=order)
+            return searcher.search(query, limit=max(1, size), count=True, order_by_field=by, offset=offset,
+                                   order=order)
 
         matched = filtered(built.query) if built.query is not None else None
         result = page_of(matched) if matched is not None else None
@@ -472,7 +477,7 @@ class TantivyEngine:
         facets = {name: sorted(((b["key"], b["doc_count"]) for b in aggs.get(name, {}).get("buckets", [])
                                 if b["doc_count"]), key=lambda kv: (-kv[1], kv[0])) for name in FACETS}
         hits: list[Hit] = []
-        if total and (page - 1) * q.page_size < total and q.page_size > 0:
+        if total and size and offset < total:
             if q.ids_only:
                 ids = [searcher.doc(address)["id"][0] for _, address in result.hits]
                 return SearchResult(total, page, q.page_size, [], facets, built.notice, ids=ids, **extra)

@@ -101,6 +101,16 @@ def test_hostile_queries_never_raise(engines, name, text):
     assert result.total >= 0 and all("<script" not in h.snippet for h in result.hits)
 
 
+@pytest.mark.parametrize("name", ENGINES)
+@pytest.mark.parametrize("page,page_size", [(1, 10**9), (10**9, 100), (2**40, 2**20), (3, 40), (0, 5), (-5, 5)])
+def test_any_page_and_page_size_answer(engines, name, page, page_size):
+    """However far the page or large the page size, the engine answers (Tantivy allocates for offset + limit)."""
+    result = engines[name].search(SearchQuery(text="health", page=page, page_size=page_size, sort="title"))
+    expected = engines["whoosh"].search(SearchQuery(text="health", page=page, page_size=page_size, sort="title"))
+    assert result.total == expected.total > 0
+    assert [h.title.lower() for h in result.hits] == [h.title.lower() for h in expected.hits]
+
+
 @pytest.mark.parametrize("text,tree", [
     ("pupil census", ("and", [("word", None, "pupil", 1.0), ("word", None, "census", 1.0)])),
     ("aa OR bb cc", ("and", [("or", [("word", None, "aa", 1.0), ("word", None, "bb", 1.0)]),
