@@ -67,7 +67,7 @@ def compare_column(dataset, publisher_names: dict, url: str) -> dict:
         "iao": {"name": iao.get("name"), "role": iao.get("role"), "email": iao.get("email")} if iao else None,
         "support_inbox": r.get("supportInbox"),
         "tres": [named(reg.tres, route["name"], route.get("url"))
-                 for route in access.get("routes", []) if route.get("type") == "tre"],
+                 for route in access.get("routes", []) if route.get("type") == "tre" and route.get("name")],
         "gateways": [named(reg.gateways, text) for text in access.get("legalGateways", [])],
         "application_url": http_url(access.get("applicationUrl")) or None,
         "lead_time": lead_time(r),

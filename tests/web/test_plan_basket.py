@@ -260,3 +260,16 @@ def test_the_session_cookie_with_25_seed_datasets(client, seed_records):
         add(client, ident)
     assert len(basket(client)) == 25
     assert len(client.get_cookie("session").value) < 2500
+
+
+def test_compare_and_plan_take_a_flagged_record_with_a_nameless_route(writable_app, example_record):
+    """Found by test_render_any_record: a stored (flagged) record whose TRE route has no name."""
+    record = dict(example_record, identifier="dfe-nameless-route")
+    record["access"] = {"routes": [{"type": "tre"}, {"type": "tre", "name": "ONS Secure Research Service"}]}
+    cat = writable_app.extensions["catalogue_services"].catalogue
+    assert cat.save_many([record], author="test", route="test", allow_invalid=True)[0].action == "created"
+    client = writable_app.test_client()
+    column = client.get("/plan/compare.json?d=dfe-nameless-route").get_json()["datasets"][0]
+    assert [t["name"] for t in column["tres"]] == ["ONS Secure Research Service"]
+    for path in ("/plan/compare", "/plan", "/plan.json", "/plan.csv"):
+        assert client.get(path + "?d=dfe-nameless-route").status_code == 200, path
