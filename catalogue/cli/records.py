@@ -155,8 +155,10 @@ def validate_cmd(files, as_json, errors_only):
 
 
 @click.command()
+@click.option("--only", type=click.Choice(["search", *sorted(ep.name for ep in entry_points(group=PROJECTIONS))]),
+              help="Rebuild only this projection.")
 @click.pass_obj
-def reindex(obj):
+def reindex(obj, only):
     """Rebuild the search index, and every other projection (the SPARQL store), from the store.
 
     The store is the system of record; the index is derived from it and can be deleted and rebuilt
@@ -164,13 +166,17 @@ def reindex(obj):
     register a rebuild function under the entry-point group catalogue.projections (setup.cfg).
 
     \b
-    Example:
+    Examples:
       catalogue reindex
+      catalogue reindex --only sparql
     """
-    start = time.perf_counter()
-    n = obj.catalogue.reindex()
-    click.echo(f"Indexed {n} datasets in {time.perf_counter() - start:.1f}s.")
+    if only in (None, "search"):
+        start = time.perf_counter()
+        n = obj.catalogue.reindex()
+        click.echo(f"Indexed {n} datasets in {time.perf_counter() - start:.1f}s.")
     for ep in sorted(entry_points(group=PROJECTIONS), key=lambda e: e.name):
+        if only not in (None, ep.name):
+            continue
         start = time.perf_counter()
         summary = ep.load()(obj.catalogue)
         click.echo(f"Rebuilt the {summary} in {time.perf_counter() - start:.1f}s.")

@@ -137,9 +137,14 @@ def test_reindex_rebuilds_it(runner, small_catalogue, sparql):
     shutil.rmtree(settings.sparql_path)  # lost, as an index may be
     result = runner.invoke(main, ["--instance", settings.instance_dir, "--database-url", settings.db_url, "reindex"])
     assert result.exit_code == 0, result.output
-    assert "Rebuilt the SPARQL store (12 datasets)" in result.output
+    assert "Rebuilt the SPARQL store (12 datasets)" in result.output and "Indexed 12" in result.output
     assert sparql.projection.state().records == 12
     assert (Path(settings.sparql_path) / "live").is_dir()
+    assert count(sparql) == 12
+    shutil.rmtree(settings.sparql_path)
+    only = runner.invoke(main, ["--instance", settings.instance_dir, "--database-url", settings.db_url, "reindex",
+                                "--only", "sparql"])
+    assert only.exit_code == 0 and "Indexed" not in only.output and "SPARQL store (12 datasets)" in only.output
     assert count(sparql) == 12
 
 
