@@ -42,7 +42,10 @@ class NotReady(CatalogueError):
 
 
 # Text that hides keywords: comments, strings, IRIs (so `"INSERT"` or <http://x/SERVICE> are not read as keywords).
-_OPAQUE = re.compile(r'#[^\n]*|"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>\s]*>')
+_OPAQUE = re.compile(r'#[^\n]*'  # a comment
+                     r'|"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\''  # long strings
+                     r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\''  # strings
+                     r'|<[^<>\s]*>')  # IRIs
 _PROLOGUE = re.compile(r"\s*(?:(?:PREFIX\s+[^\s:]*:\s*<>|BASE\s*<>)\s*)*", re.IGNORECASE)
 _UPDATE = re.compile(r"(?:INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b", re.IGNORECASE)
 _SERVICE = re.compile(r"(?<![\w:?$])SERVICE\s+(?:SILENT\s+)?(?:<>|[?$]|[A-Za-z_][\w.-]*:|:)", re.IGNORECASE)
