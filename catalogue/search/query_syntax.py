@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "REQUIRE"}
+MAX_DEPTH = 20  # brackets inside brackets; deeper ones are ignored
 _TOKENS = re.compile(r'"[^"]*"|[()]|[^\s()"]+|"')
 _BOOST = re.compile(r"^(.+?)\^(\d+(?:\.\d+)?)?$")
 
@@ -27,7 +28,7 @@ def parse(text: str, fields: set[str]) -> tuple:
 class _Parser:
     def __init__(self, tokens: list[str], fields: set[str]):
         self.tokens, self.fields, self.i = tokens, fields, 0
-        self.repaired = False
+        self.repaired, self.depth = False, 0
 
     def peek(self) -> str | None:
         return self.tokens[self.i] if self.i < len(self.tokens) else None
@@ -84,7 +85,12 @@ class _Parser:
             return None
         if token == "NOT":
             self.take()
+            if self.depth >= MAX_DEPTH:  # NOT NOT NOT ...: as deep as brackets may go
+                self.repaired = True
+                return None
+            self.depth += 1
             inner = self.unary()
+            self.depth -= 1
             self.repaired |= inner is None
             return ("not", inner) if inner is not None else None
         if token in OPERATORS:  # an operator with nothing on its left: skip it
@@ -95,7 +101,13 @@ class _Parser:
 
     def atom(self, token: str, field: str | None):
         if token == "(":
-            return _with_field(self.group(), field)
+            if self.depth >= MAX_DEPTH:
+                self.repaired = True
+                return None
+            self.depth += 1
+            node = _with_field(self.group(), field)
+            self.depth -= 1
+            return node
         if token == '"':  # an unclosed quote: the words after it are plain words
             self.repaired = True
             return None

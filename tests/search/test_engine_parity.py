@@ -28,7 +28,8 @@ HOSTILE = ['"', '"unbalanced quote', "(", "(((", ")", "AND", "OR OR NOT", "NOT",
            "nation:", "*", "*:*", "hosp*", "[1 TO", "{a TO b}", "a:b:c", "foo:bar", "' OR 1=1 --", "hospital^",
            "hospital^^2", "^", "x" * 10_000, "word " * 3000, "\ud800 lone surrogate", "\udfff", "\x00", "NUL\x00in",
            "🙂 ümlaut", "\u202e", "<script>alert(1)</script>", "-", "--census", "+pupil", "~", "pupil~2", '"a"~3',
-           "\\", "/regex/", "IN [a b]", "title:>5", "readiness:[0 TO 100]"]
+           "\\", "/regex/", "IN [a b]", "title:>5", "readiness:[0 TO 100]", "(" * 500 + "health" + ")" * 500,
+           "NOT " * 250 + "health", '"' * 999, "a:" * 400 + "health", "title:(" * 100 + "health", "((a) OR (b)) " * 60]
 
 
 @pytest.fixture(scope="module")
