@@ -173,7 +173,8 @@ def run(n: int, batch: int, engine: str, folder: Path) -> dict:
 
 ROWS = [("ingest (records/s)", "ingest_per_s"), ("index rebuild (s)", "index_build_s"),
         ("  of which the engine (s)", "index_engine_s"),
-        ("search p50 (ms)", "search_p50_ms"), ("search p95 (ms)", "search_p95_ms"), ("search p99 (ms)", "search_p99_ms"),
+        ("search p50 (ms)", "search_p50_ms"), ("search p95 (ms)", "search_p95_ms"),
+        ("search p99 (ms)", "search_p99_ms"),
         ("search process RSS (MB)", "search_rss_mb"), ("peak RSS, ingest + rebuild (MB)", "peak_rss_mb")]
 
 
