@@ -186,9 +186,12 @@ class Projection:
     # helpers
     @staticmethod
     def _modified(db: OxStore) -> str | None:
+        """The catalogue's dct:modified: the latest dataset modified date (as latest_modified() picks it)."""
         rows = db.query("PREFIX dcat: <http://www.w3.org/ns/dcat#> PREFIX dct: <http://purl.org/dc/terms/> "
-                        "SELECT ?m WHERE { GRAPH ?g { ?d a dcat:Dataset ; dct:modified ?m } }")
-        return latest_modified(row["m"].value for row in rows)
+                        "SELECT (MAX(?text) AS ?latest) WHERE { GRAPH ?g { ?d a dcat:Dataset ; dct:modified ?m } "
+                        "BIND(STR(?m) AS ?text) FILTER(REGEX(?text, '^[0-9]{4}-[0-9]{2}-[0-9]{2}')) }")
+        latest = next(iter(rows))["latest"]
+        return latest.value if latest is not None else None
 
     @staticmethod
     def _count(db: OxStore) -> int:

@@ -18,7 +18,7 @@ from rdflib.compare import isomorphic
 
 from catalogue.cli import main
 from catalogue.formats.dcat.vocab import DCAT
-from catalogue.formats.dcat.write import record_to_graph
+from catalogue.formats.dcat.write import latest_modified, record_to_graph
 from catalogue.formats.export import export_store
 from catalogue.formats.vocabularies import vocabulary_graph
 from catalogue.sparql.pool import QueryTimeout
@@ -120,6 +120,9 @@ def test_it_catches_up_after_a_save_and_a_withdraw(sparql, small_catalogue, seed
     small_catalogue.save(new, author="test", route="test")
     assert count(sparql) == 12
     assert sparql.projection.state().seq == small_catalogue.store.max_seq()
+    modified = json.loads(sparql.query("SELECT ?m WHERE { ?c a dcat:Catalog ; dct:modified ?m }").body)
+    expected = latest_modified(d.record.get("modified") for d in small_catalogue.datasets())
+    assert [b["m"]["value"] for b in modified["results"]["bindings"]] == [expected]
 
 
 def test_a_publisher_rename_reaches_the_projection(sparql, small_catalogue):
