@@ -121,8 +121,9 @@ class Catalogue:
         """Update the index for our own writes, then catch up with anyone else's."""
         if not self.index_writer or (not records and not withdrawn):
             return  # without the writer role the node's indexer projects them from the revision counter
-        if self.engine.last_seq() is None:  # no index yet: build it once from the store
-            self.reindex()
+        if self.engine.last_seq() is None:  # no index yet: build it once, from the store unless it holds only these
+            if not self._first_build(records):
+                self.reindex()
             return
         names = self.publisher_names()
         with self._lock:
@@ -130,6 +131,20 @@ class Catalogue:
             self.engine.delete([i for i, _ in withdrawn])
         done = {r["identifier"]: seq for r, seq in records} | dict(withdrawn)
         self.sync_index(force=True, done=done)
+
+    def _first_build(self, records: list[tuple[dict, int]]) -> bool:
+        """Build a missing index from the records just written when they are all the store publishes (a new
+        catalogue's first save or harvest), without reading them back. False, having done nothing, otherwise."""
+        latest = {r["identifier"]: r for r, _ in records}
+        with self._lock:
+            seq = self.store.max_seq()  # read before the count: a write after it is caught up by the next sync
+            if not latest or self.store.count() != len(latest) or seq != max(s for _, s in records):
+                return False
+            self._pub_names = None
+            names = self.publisher_names()
+            self.engine.rebuild(search_document(r, names.get(r["publisher"], "")) for r in latest.values())
+            self.engine.set_last_seq(seq)
+            return True
 
     # projection upkeep
     def sync_index(self, force: bool = False, min_interval: float = 2.0, done: dict[str, int] | None = None) -> int:
