@@ -96,6 +96,26 @@ def tree_rss_mb(pid: int) -> tuple[float, float]:
     return round(sum(sizes), 1), round(max(sizes), 1)
 
 
+def tree_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) used so far by the process and its live descendants, from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parents, used = {}, {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(fields[1])
+            used[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+    todo, total = [pid], 0.0
+    while todo:
+        p = todo.pop()
+        total += used.get(p, 0.0)
+        todo.extend(child for child, parent in parents.items() if parent == p)
+    return total
+
+
 class Server:
     def __init__(self, settings: Settings, workers: int | None, log: Path):
         self.port = free_port()
@@ -240,7 +260,12 @@ def main() -> None:
             requests.get(server.url + "/search", params={"q": q}, timeout=TIMEOUT)
         print(f"Load: {args.searchers} searchers and {args.uploaders} uploaders for {args.duration:.0f}s on "
               f"{server.url} ...", file=sys.stderr, flush=True)
+        cpu_before = tree_cpu_s(server.proc.pid)
         result = run_load(server.url, prep["token"], args.searchers, args.uploaders, args.duration, args.n)
+        cpu = tree_cpu_s(server.proc.pid) - cpu_before
+        answered = result["search"]["requests"] + result["upload"]["requests"]
+        result["server_cpu_s"] = round(cpu, 1)
+        result["server_cpu_ms_per_request"] = round(cpu * 1000 / max(answered, 1), 1)
         health = server.health()
         lag_at_end = health["index"]["lag"]
         t = time.perf_counter()
@@ -253,8 +278,8 @@ def main() -> None:
     figures = {"bench": "load", "n": prep["records"], "engine": args.engine, "workers": workers,
                "cpus": os.cpu_count(), "searchers": args.searchers, "uploaders": args.uploaders,
                "duration_s": args.duration, "ingest_records_per_s": round(prep["ingested"] / prep["ingest_s"], 1)
-               if prep["ingested"] else None, "serve_ready_s": round(ready_s, 1), **result,
-               "index_lag_at_end": lag_at_end, "index_caught_up_s": round(caught_up_s, 1),
+               if prep["ingested"] > 0 else None, "serve_ready_s": round(ready_s, 1), **result,
+               "load_average": round(os.getloadavg()[0], 1), "index_lag_at_end": lag_at_end, "index_caught_up_s": round(caught_up_s, 1),
                "server_peak_rss_mb": server.peak_total, "largest_process_rss_mb": server.peak_one}
     s, u = result["search"], result["upload"]
     print(f"N = {prep['records']} records, engine {args.engine}, gunicorn workers {workers}, {os.cpu_count()} CPUs")
@@ -262,6 +287,8 @@ def main() -> None:
           f"p95 {s['p95_ms']} ms, p99 {s['p99_ms']} ms, errors {s['errors']} {s['error_kinds'] or ''}")
     print(f"upload PUT /api/datasets: {u['requests']} requests, {u['per_s']}/s, p50 {u['p50_ms']} ms, "
           f"p95 {u['p95_ms']} ms, p99 {u['p99_ms']} ms, errors {u['errors']} {u['error_kinds'] or ''}")
+    print(f"server CPU: {result['server_cpu_s']} s in the run, {result['server_cpu_ms_per_request']} ms per request "
+          f"(search and upload together); machine load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print(f"index: {lag_at_end} revisions behind at the end, caught up {caught_up_s:.1f}s later; "
           f"server peak RSS {server.peak_total} MB in all, largest process {server.peak_one} MB")
     print(json.dumps(figures))

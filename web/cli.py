@@ -2,12 +2,17 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import os
+import subprocess
+import sys
+from dataclasses import asdict
 
 import click
 
-from catalogue.records.indexer import POLL, Indexer, follow, indexer_pid
+from catalogue.records.indexer import POLL, follow, indexer_pid
 from catalogue.records.service import Catalogue
+from catalogue.records.store import Store
 
 
 def default_workers() -> int:
@@ -53,13 +58,10 @@ def serve(obj, host, port, workers, timeout, debug_server):
         return
     from web.server import Server
 
+    Store(settings.db_url).close()  # every table the app declares, made once here, not by workers racing at boot
     running = indexer_pid(settings)
     if running is None:
-        writer = Catalogue(settings)
-        try:
-            touched = Indexer(writer).catch_up()
-        finally:
-            writer.close()
+        touched = catch_up(settings)
         click.echo(f"Search index caught up with the store ({touched} updated).")
     else:
         click.echo(f"Using the indexer already running for {settings.index_path} (pid {running}).")
@@ -68,6 +70,16 @@ def serve(obj, host, port, workers, timeout, debug_server):
     click.echo(f"Serving the catalogue at http://{host}:{port}/ with {workers} gunicorn worker(s), "
                f"request timeout {timeout}s (Ctrl+C to stop)")
     Server(settings, host=host, port=port, workers=workers, timeout=timeout, indexer=running is None).run()
+
+
+def catch_up(settings) -> int:
+    """Bring the index up to date (building it if missing) in a process of its own, so that gunicorn's master,
+    which the workers are forked from, never holds what a rebuild reads."""
+    done = subprocess.run([sys.executable, "-m", "catalogue.records.indexer", "--once"], text=True,
+                          input=json.dumps(asdict(settings)), stdout=subprocess.PIPE)
+    if done.returncode != 0:
+        raise click.ClickException("could not bring the search index up to date (see above)")
+    return int(done.stdout.strip().splitlines()[-1])
 
 
 def _loopback(host: str) -> bool:

@@ -123,8 +123,14 @@ class Indexer:
         engine, store = self.cat.engine, self.cat.store
         safe = revision_before(store, self.grace)
         names = {p["id"]: p["name"] for p in store.publishers()}
-        n = engine.rebuild(search_document(d.record, names.get(d.publisher, ""))
-                           for d in store.datasets(status=PUBLISHED))
+        ids = sorted(i for i, _pub, _title, status, _rev in store.dataset_keys() if status == PUBLISHED)
+
+        def documents():  # read in batches: the whole store at once would not fit in memory at large N
+            for start in range(0, len(ids), BATCH):
+                for d in store.datasets(status=PUBLISHED, ids=ids[start:start + BATCH]):
+                    yield search_document(d.record, names.get(d.publisher, ""))
+
+        n = engine.rebuild(documents())
         engine.set_last_seq(safe)
         self._done, self._gaps = {}, {}
         return n
@@ -231,8 +237,18 @@ def follow(settings: Settings, interval: float = POLL, watch_parent: bool = Fals
 
 
 def main() -> None:
-    """`python -m catalogue.records.indexer`, as `catalogue serve` starts it: the settings as JSON on stdin."""
-    follow(Settings(**json.loads(sys.stdin.read())), watch_parent=True)
+    """`python -m catalogue.records.indexer [--once]`, as `catalogue serve` starts it: the settings as JSON on
+    stdin. --once catches up (building the index if need be), prints the documents touched, and exits."""
+    settings = Settings(**json.loads(sys.stdin.read()))
+    if "--once" in sys.argv[1:]:
+        take_lock(settings)
+        cat = Catalogue(settings)
+        try:
+            print(Indexer(cat).catch_up())
+        finally:
+            cat.close()
+        return
+    follow(settings, watch_parent=True)
 
 
 if __name__ == "__main__":

@@ -64,8 +64,11 @@ def served(tmp_path):
                                 env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_for(lambda: requests.get(url + "/healthz", timeout=5).json()["index"]["writer"] == "indexer", 120,
-                 "serving with its indexer")
+        try:
+            wait_for(lambda: requests.get(url + "/healthz", timeout=5).json()["index"]["writer"] == "indexer", 120,
+                     "serving with its indexer")
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}\n{log.read_text()[-3000:]}") from None
         yield url, {"Authorization": f"Bearer {token}"}, proc, settings, log
     finally:
         if proc.poll() is None:
