@@ -25,7 +25,7 @@ ROUTE_VERBS = {"direct-request": "Request", "api": "Use the API", "open-download
 class PlanTooLarge(CatalogueError):
     """More datasets than a plan takes."""
 
-    code = "plan_too_large"
+    code = "plan-too-large"
 
 
 def _names(titles: list[str]) -> str:

@@ -218,6 +218,10 @@ class Catalogue:
         """Published datasets, of one publisher or all."""
         return self.store.datasets(publisher=publisher)
 
+    def datasets_by_id(self, ids: list[str]) -> list[Dataset]:
+        """The published datasets among these identifiers, in one read (a results page's records)."""
+        return self.store.datasets(ids=list(ids)) if ids else []
+
     def count(self) -> int:
         """How many datasets are published."""
         return self.store.count()

@@ -123,7 +123,7 @@ def test_plan_size_is_capped_and_empty_plans_are_fine(empty_catalogue):
     index = LinkIndex(empty_catalogue.store)
     with pytest.raises(PlanTooLarge) as err:
         build_plan(index, [f"d{i}" for i in range(MAX_DATASETS + 1)])
-    assert err.value.code == "plan_too_large"
+    assert err.value.code == "plan-too-large"
     plan = build_plan(index, [f"d{i}" for i in range(MAX_DATASETS)])
     assert len(plan.unknown) == MAX_DATASETS and plan.steps == [] and plan_rows(plan) == []
     assert plan_markdown(plan).startswith("# Linkage access plan")

@@ -11,7 +11,7 @@ from catalogue.search.expansion import register as synonym_register
 
 from web.common import catalogue, respond, wants_json
 from web.filters import LINKAGE_LABELS
-from web.views.variables import add_matched_variables
+from web.variable_matches import add_matched_variables
 
 bp = Blueprint("search", __name__)
 MAX_PAGE = 500

@@ -17,6 +17,7 @@ from catalogue.search import SearchQuery
 from catalogue.search.variables import matched_variables, parse_query
 
 from web.common import catalogue, respond, wants_json
+from web.variable_matches import records_of
 
 bp = Blueprint("variables", __name__)
 PAGE_SIZE = 20  # datasets per page
@@ -51,20 +52,6 @@ def _url(endpoint: str, q: str, filters: dict[str, list[str]], page: int = 1) ->
     return url_for(endpoint) + ("?" + urlencode(params) if params else "")
 
 
-def add_matched_variables(hits: list[dict], q: str, roles: list[str], limit: int = 5) -> None:
-    """Give each dataset search hit its "matched_variables" (the first `limit`, as dicts with a "text" such as
-    'NEWNHSNO, NHS number (linkage key)') and "more_matched_variables": one store read for the page's hits."""
-    for hit in hits:
-        hit["matched_variables"], hit["more_matched_variables"] = [], 0
-    if not hits or not (parse_query(q or "") or roles):
-        return
-    records = {d.id: d.record for d in catalogue().store.datasets(ids=[h["id"] for h in hits])}
-    for hit in hits:
-        found = matched_variables(records.get(hit["id"], {}), q or "", roles)
-        hit["matched_variables"] = [m.to_dict() for m in found[:limit]]
-        hit["more_matched_variables"] = max(0, len(found) - limit)
-
-
 def every_dataset_with(role: str) -> str:
     """The one-click list of every dataset with a variable of this linkage role."""
     return url_for("variables.variables", role=role)
@@ -86,7 +73,7 @@ def variables_view_data(args) -> dict:
     result = cat.search(SearchQuery(text=text, filters=engine_filters, page=page, page_size=PAGE_SIZE))
     rows, unmatched = [], 0
     if listing and result.hits:
-        records = {d.id: d.record for d in cat.store.datasets(ids=[h.id for h in result.hits])}
+        records = records_of([h.id for h in result.hits])
         for hit in result.hits:
             found = matched_variables(records.get(hit.id, {}), q, filters.get("role", ()))
             if not found:
