@@ -52,7 +52,7 @@ def serve(obj, host, port, workers, timeout, debug_server):
             raise click.UsageError("--debug serves Flask's interactive debugger: use a loopback --host only")
         from web import create_app
 
-        app = create_app(settings, catalogue=Catalogue(settings))
+        app = create_app(settings, catalogue=Catalogue(settings, index_writer=indexer_pid(settings) is None))
         click.echo(f"Serving the catalogue (debug, Werkzeug) at http://{host}:{port}/ (Ctrl+C to stop)")
         app.run(host=host, port=port, threaded=True, debug=True, use_reloader=False)
         return
