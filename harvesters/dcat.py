@@ -123,9 +123,32 @@ class DcatHarvester:
         text, triples = self._parsed.pop(item.remote_id, (None, None))
         if triples is None or text != payload:
             return from_ntriples(payload)
-        graph = Graph(store="SimpleMemory")  # no named graphs: about twice as quick to fill and to read
-        graph.addN((s, p, o, graph) for s, p, o in triples)
-        return from_graph(graph)
+        return from_graph(_PayloadGraph(triples))
+
+
+class _PayloadGraph(Graph):
+    """One payload's graph, not changed once built. A SimpleMemory store (no named graphs: quicker to fill and read),
+    and objects(s, p) and value(s, p), most of what the mapping asks, answered from a dict of the triples in the
+    order they were added, which is the order the store gives them in, without its layers of generators."""
+
+    def __init__(self, triples: list):
+        super().__init__(store="SimpleMemory")
+        self.addN((s, p, o, self) for s, p, o in triples)
+        index: dict = {}
+        for s, p, o in triples:
+            index.setdefault(s, {}).setdefault(p, []).append(o)
+        self._index = index
+
+    def objects(self, subject=None, predicate=None, unique=False):
+        if subject is None or unique or not isinstance(predicate, URIRef) or isinstance(subject, list):
+            return super().objects(subject, predicate, unique)
+        return iter(self._index.get(subject, {}).get(predicate, ()))
+
+    def value(self, subject=None, predicate=RDF.value, object=None, default=None, any=True):  # noqa: A002 - rdflib's
+        if subject is None or object is not None or any is not True or not isinstance(predicate, URIRef):
+            return super().value(subject, predicate, object, default, any)
+        found = self._index.get(subject, {}).get(predicate)
+        return found[0] if found else default
 
 
 def read_page(data: bytes, location: str, content_type: str | None = None) -> Graph:
