@@ -168,8 +168,11 @@ def expand(text: str, *, fuzzy: bool = False) -> Expansion | None:
 
 
 def fuzzy_distance(word: str) -> int:
-    """Edit distance a fuzzy word may have: none for short words, 1 from 4 letters, 2 from 8."""
-    return 0 if len(word) < 4 else 1 if len(word) < 8 else 2
+    """Edit distance a fuzzy word may have: none for short words or words with digits (codes, years and
+    identifiers are exact), 1 from 4 letters, 2 from 8."""
+    if len(word) < 4 or any(c.isdigit() for c in word):
+        return 0
+    return 1 if len(word) < 8 else 2
 
 
 def count_leaves(node) -> int:

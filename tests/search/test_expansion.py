@@ -45,6 +45,10 @@ def test_every_register_entry_names_a_source_and_known_publishers(seed_records):
 
 
 # spelling
+def test_codes_and_numbers_are_never_fuzzy():
+    assert [ex.fuzzy_distance(w) for w in ("0007", "2021", "KS4_ATT8", "pupl", "statsitics")] == [0, 0, 0, 1, 2]
+
+
 def test_edit_distance_counts_transpositions_once():
     assert edit_distance("statsitics", "statistics", 2) == 1
     assert edit_distance("pupl", "pupil", 1) == 1
