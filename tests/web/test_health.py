@@ -17,9 +17,11 @@ def test_healthz_reports_the_store_and_an_index_in_step(writable_app):
     resp = writable_app.test_client().get("/healthz")
     assert resp.status_code == 200 and resp.headers["Cache-Control"] == "no-store"
     body = resp.get_json()
-    store_rev = writable_app.extensions["catalogue_services"].catalogue.store.max_seq()
+    cat = writable_app.extensions["catalogue_services"].catalogue
+    store_rev = cat.store.max_seq()
     assert body["status"] == "ok" and body["store"] == {"reachable": True, "revision": store_rev}
-    assert body["index"] == {"engine": "whoosh", "revision": store_rev, "lag": 0, "writer": "in-process"}
+    assert body["index"] == {"engine": cat.settings.search_engine, "revision": store_rev, "lag": 0,
+                             "writer": "in-process"}
 
 
 @pytest.fixture
@@ -61,4 +63,4 @@ def test_healthz_is_503_when_the_store_cannot_be_reached(writable_app, tmp_path)
     assert resp.status_code == 503
     body = resp.get_json()
     assert body["ok"] is False and body["status"] == "unavailable" and body["store"]["reachable"] is False
-    assert body["index"]["engine"] == "whoosh"
+    assert body["index"]["engine"] == cat.settings.search_engine
