@@ -51,7 +51,9 @@ def service() -> SparqlService:
 
 
 class _Refused(CatalogueError):
-    """A protocol error found before any query runs (carries its HTTP status)."""
+    """A protocol error found before any query runs (carries its HTTP status and a code of its own)."""
+
+    code = "bad-request"
 
     def __init__(self, status: int, message: str, code: str):
         super().__init__(message, code=code)
