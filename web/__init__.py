@@ -17,7 +17,7 @@ from catalogue.settings import Settings
 from web import auth, errors, filters
 from web.services import KEY as SERVICES_KEY, Services
 from web.views import (api, apidocs, audit, ckan_api, datasets, feeds, harvest, health, info, plan, publish, publishers,
-                       search, site, variables, vocab)
+                       search, site, sparql, variables, vocab)
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -36,7 +36,8 @@ def _secret_key(settings: Settings) -> str:
 def blueprints() -> list:
     """Every blueprint, in the order they are registered: app-wide pieces first, then one per area."""
     return [errors.bp, filters.bp, auth.bp, api.bp, ckan_api.bp, publish.bp, search.bp, datasets.bp, publishers.bp,
-            audit.bp, harvest.bp, health.bp, info.bp, site.bp, feeds.bp, apidocs.bp, plan.bp, vocab.bp, variables.bp]
+            audit.bp, harvest.bp, health.bp, info.bp, site.bp, feeds.bp, apidocs.bp, plan.bp, vocab.bp, variables.bp,
+            sparql.bp]
 
 
 def create_app(settings: Settings | None = None, catalogue: Catalogue | None = None) -> Flask:
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
         app.register_blueprint(bp)
     csrf.exempt(api.bp)  # the API takes bearer tokens only, never cookies
     csrf.exempt(ckan_api.bp)  # read-only; CKAN clients POST their parameters as JSON
+    csrf.exempt(sparql.bp)  # read-only SPARQL Protocol: clients POST queries as forms or application/sparql-query
 
     @app.route("/assets/<path:filename>")
     def govuk_assets(filename: str):
