@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Iterable
 
 WORD = re.compile(r"\w+", re.UNICODE)
+SAVE_EVERY = 10.0  # seconds: the writer rewrites the names file at most this often (a close always writes it)
 KINDS = ("publisher", "linkage-key", "title", "variable")
 MAX_SCAN = 400
 
@@ -61,11 +62,11 @@ class Completions:
     def _changed(self) -> None:
         self._table = None
         self._dirty_since = self._dirty_since or time.monotonic()
-        if time.monotonic() - self._dirty_since > 1.0:
-            self.save()
 
-    def flush(self) -> None:
-        if self._dirty_since:
+    def flush(self, force: bool = False) -> None:
+        """Write the names if they changed, at most every SAVE_EVERY seconds unless forced: at 100,000 records
+        the file is several MB, so it is not rewritten on every index commit."""
+        if self._dirty_since and (force or time.monotonic() - self._dirty_since >= SAVE_EVERY):
             self.save()
 
     def save(self) -> None:

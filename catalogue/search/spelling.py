@@ -7,6 +7,7 @@ import json
 import os
 import re
 import threading
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Iterable
@@ -14,6 +15,7 @@ from typing import Iterable
 FIELDS = ("title", "keywords", "publisher_name", "summary", "variables", "owner")
 WORD = re.compile(r"[^\W\d_]{3,}")
 MAX_WORD = 30
+SAVE_EVERY = 10.0  # seconds: the writer rewrites the vocabulary file at most this often (a close always writes it)
 
 
 def words_of(doc: dict) -> Iterable[str]:
@@ -49,6 +51,7 @@ class Vocabulary:
         self.counts: Counter = Counter()
         self._buckets: dict[tuple[int, str], list[str]] | None = None
         self._mtime: float | None = None
+        self._dirty_since: float | None = None
         self._lock = threading.Lock()
 
     # the writer
@@ -57,6 +60,11 @@ class Vocabulary:
         for doc in docs:
             self.counts.update(words_of(doc))
         self._buckets = None
+        self._dirty_since = self._dirty_since or time.monotonic()
+
+    def flush(self, force: bool = False) -> None:
+        if self._dirty_since and (force or time.monotonic() - self._dirty_since >= SAVE_EVERY):
+            self.save()
 
     def reset(self) -> None:
         self.counts, self._buckets, self._mtime = Counter(), None, None
@@ -66,7 +74,7 @@ class Vocabulary:
         tmp = self.file.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_text(json.dumps(self.counts, separators=(",", ":")), encoding="utf-8")
         tmp.replace(self.file)
-        self._mtime = self.file.stat().st_mtime
+        self._mtime, self._dirty_since = self.file.stat().st_mtime, None
 
     # readers
     def _fresh(self) -> None:
@@ -74,7 +82,7 @@ class Vocabulary:
             mtime = self.file.stat().st_mtime
         except OSError:
             return
-        if mtime != self._mtime:
+        if mtime != self._mtime and not self._dirty_since:
             with self._lock:
                 try:
                     self.counts = Counter(json.loads(self.file.read_text(encoding="utf-8")))

@@ -267,10 +267,14 @@ class TantivyEngine:
         self._ix: tantivy.Index | None = None
         self._analyzer = _analyzer()
         self._write_lock = threading.Lock()
+        self._meta: tuple | None = None  # meta.json as last loaded, to see another process's commits at once
         self.vocab = Vocabulary(self.path)  # 'did you mean', files beside the index as the Whoosh adapter keeps
         self.completions = Completions(self.path)
 
     def close(self) -> None:
+        if self.writer:
+            self.completions.flush(force=True)
+            self.vocab.flush(force=True)
         self._ix = None
 
     # housekeeping
@@ -305,6 +309,21 @@ class TantivyEngine:
             self._register()
         return self._ix
 
+    def _fresh(self) -> tantivy.Index | None:
+        """The index with the latest commit loaded: Tantivy reloads by itself about half a second after a commit;
+        a changed meta.json (another process committed) reloads it now, as the Whoosh adapter's searcher does."""
+        ix = self._open()
+        try:
+            meta = self.path / "meta.json"
+            stat = meta.stat()
+            mark = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        except OSError:
+            return ix
+        if ix is not None and mark != self._meta:
+            ix.reload()
+            self._meta = mark
+        return ix
+
     def _register(self) -> None:
         self._ix.register_tokenizer(TOKENIZER, self._analyzer)
         self._ix.register_tokenizer(SPELL_TOKENIZER, _words_analyzer())
@@ -325,13 +344,14 @@ class TantivyEngine:
         self._need_writer()
         self._open()
         self.completions.flush()
+        self.vocab.flush()
         self._write_state({"engine": "tantivy", "version": SCHEMA_VERSION, "seq": seq})
 
     def suggest(self, text: str, limit: int = 8) -> list[dict]:
         return self.completions.suggest(text, limit)
 
     def doc_count(self) -> int:
-        ix = self._open()
+        ix = self._fresh()
         return ix.searcher().num_docs if ix is not None else 0
 
     # writes
@@ -371,7 +391,7 @@ class TantivyEngine:
                 raise
             self._commit(writer)
         self.vocab.add(docs)
-        self.vocab.save()
+        self.vocab.flush()
         self.completions.add(docs)
 
     def delete(self, ids: list[str]) -> None:
@@ -425,7 +445,7 @@ class TantivyEngine:
     # reads
     def search(self, q: SearchQuery) -> SearchResult:
         page = max(1, q.page)
-        ix = self._open()
+        ix = self._fresh()
         if ix is None:
             return SearchResult(0, page, q.page_size, [], {f: [] for f in FACETS},
                                 "The search index is being built; try again in a minute.")

@@ -166,6 +166,9 @@ class WhooshEngine:
         self.completions = Completions(self.path)
 
     def close(self) -> None:
+        if not self.read_only:
+            self.completions.flush(force=True)
+            self.vocab.flush(force=True)
         with self._read_lock:
             if self._searcher is not None:
                 self._searcher.close()
@@ -216,6 +219,7 @@ class WhooshEngine:
         self._writable()
         self._open()
         self.completions.flush()
+        self.vocab.flush()
         self._write_state({"version": SCHEMA_VERSION, "seq": seq})
 
     def suggest(self, text: str, limit: int = 8) -> list[dict]:
@@ -242,7 +246,7 @@ class WhooshEngine:
             raise
         writer.commit(mergetype=merge_small_segments)
         self.vocab.add(docs)
-        self.vocab.save()
+        self.vocab.flush()
         self.completions.add(docs)
 
     def delete(self, ids: list[str]) -> None:
