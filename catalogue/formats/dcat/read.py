@@ -319,15 +319,6 @@ def _lead_time_weeks(g: Graph, node: Node) -> dict | None:
     return {"min": low, "max": high} if isinstance(high, int) and high >= 0 else {"min": low}
 
 
-def _lead_time_weeks(g: Graph, node: Node) -> dict | None:
-    """cat:leadTimeMinWeeks and cat:leadTimeMaxWeeks as {"min", "max"}; none without a whole-number minimum."""
-    low = _number(g.value(node, CAT.leadTimeMinWeeks), integer=True)
-    high = _number(g.value(node, CAT.leadTimeMaxWeeks), integer=True)
-    if not isinstance(low, int) or low < 0:
-        return None
-    return {"min": low, "max": high} if isinstance(high, int) and high >= 0 else {"min": low}
-
-
 def _access(g: Graph, ds: Node) -> dict | None:
     node = g.value(ds, CAT.access)
     a: dict = {}
@@ -336,7 +327,6 @@ def _access(g: Graph, ds: Node) -> dict | None:
         a["applicationUrl"] = _url(g, node, CAT.applicationUrl)
         a["legalGateways"] = _many_text(g, node, CAT.legalGateway, "legalGateways")
         a["leadTime"] = _text(g, node, CAT.leadTime)
-        a["leadTimeWeeks"] = _lead_time_weeks(g, node)
         a["leadTimeWeeks"] = _lead_time_weeks(g, node)
         a["preApprovedUses"] = _many_text(g, node, CAT.preApprovedUse, "preApprovedUses")
         flag = g.value(node, CAT.syntheticDataAvailable)

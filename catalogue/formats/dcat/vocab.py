@@ -41,7 +41,6 @@ CAT = ClosedNamespace(CAT_NS, [
     "coverage", "population", "recordCount",
     "access", "route", "routeType", "applicationUrl", "legalGateway", "leadTime", "preApprovedUse",
     "leadTimeMinWeeks", "leadTimeMaxWeeks",
-    "leadTimeMinWeeks", "leadTimeMaxWeeks",
     "syntheticDataAvailable", "syntheticDataUrl",
     "linkage", "linkedDataset", "methodDocumentation", "qualityNotes",
     "collectionMethod", "knownLimitations",

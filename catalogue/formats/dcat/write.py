@@ -299,10 +299,6 @@ class _Writer:
         for key, term in (("min", CAT.leadTimeMinWeeks), ("max", CAT.leadTimeMaxWeeks)):
             if key in weeks:
                 add(node, term, Literal(weeks[key], datatype=XSD.nonNegativeInteger))
-        weeks = a.get("leadTimeWeeks") or {}
-        for key, term in (("min", CAT.leadTimeMinWeeks), ("max", CAT.leadTimeMaxWeeks)):
-            if key in weeks:
-                add(node, term, Literal(weeks[key], datatype=XSD.nonNegativeInteger))
         self.many(node, CAT.preApprovedUse, "preApprovedUses", a.get("preApprovedUses"), _en)
         if "syntheticDataAvailable" in a:
             add(node, CAT.syntheticDataAvailable, Literal(a["syntheticDataAvailable"]))
