@@ -412,6 +412,8 @@ class TantivyEngine:
                 self._ix = None
                 self._create()
                 self._register()
+            # no revision mark until the caller sets one: a rebuild that stops half way is redone, as with Whoosh
+            self._write_state({"engine": "tantivy", "version": SCHEMA_VERSION, "seq": None})
             writer = self._writer(REBUILD_HEAP, 2)
             schema = self._ix.schema
             writer.delete_all_documents()
