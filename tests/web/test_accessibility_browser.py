@@ -21,6 +21,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--
         "--disable-component-update", "--disable-sync"]
 WIDTHS = [1280, 390]
 EXAMPLE = "dfe-national-pupil-database"
+PLAN = f"{EXAMPLE},dwp-universal-credit-households,nhsengland-hes-admitted-patient-care"
 PUBLISHER = "pub@example.org"
 STEWARD = "steward@example.org"
 
@@ -72,6 +73,9 @@ def pages(site) -> list[tuple[str | None, str]]:
         "/publishers", "/publishers/department-for-education", "/audit/method", "/login", "/no-such-page",
         "/accessibility", "/privacy", "/cookies", "/api/docs",
         "/vocab", "/vocab/linkage-roles", "/vocab/tres/sail-databank", "/vocab/legal-gateways/dea-2017-s64",
+        "/search?q=pupl", "/search/synonyms", "/variables?q=nhs+number", "/variables?role=uprn",
+        f"/plan?d={PLAN}", f"/plan/compare?d={PLAN}",
+        "/sparql",
     ]
     publisher = ["/publish", f"/publish/uploads/{site['upload_id']}"]
     steward = ["/audit", "/audit/publishers/department-for-education",
