@@ -226,3 +226,23 @@ def test_json_write_api(fuzz_app, data):
                          label="raw body")
     check(write(fuzz_app, method, path, body), (method, path, body[:200]))
     check_twins(fuzz_app)
+
+
+# the pages issues 10, 11 and 13 added: their query parameters with hostile values
+
+NEW_PAGES = {"/plan": ["d"], "/plan.json": ["d"], "/plan/compare": ["d"], "/plan/compare.json": ["d"],
+             "/plan/print": ["d"], "/plan.csv": ["d"], "/plan.md": ["d"],
+             "/variables": ["q", "role", "publisher", "tre", "page"], "/variables.json": ["q", "role", "publisher", "tre",
+                                                                                        "page"],
+             "/suggest": ["q", "limit"], "/search/synonyms.json": ["q"], "/healthz": ["x"]}
+
+
+@FUZZ
+@given(path=st.sampled_from(sorted(NEW_PAGES)), data=st.data())
+def test_new_pages_with_hostile_parameters(fuzz_app, path, data):
+    names = NEW_PAGES[path]
+    params = data.draw(st.lists(st.tuples(st.sampled_from(names), st.one_of(
+        hostile_text(), st.lists(st.sampled_from([NPD, "dwp-universal-credit-households", "x", "", ","]),
+                                 max_size=30).map(",".join))), max_size=4), label="params")
+    query = "&".join(f"{quote(k)}={quote(v, safe=',', errors='surrogatepass')}" for k, v in params)
+    check(fuzz_app.test_client().get(f"{path}?{query}"), (path, params))
