@@ -29,8 +29,9 @@ class Services:
     """The catalogue and the feature objects around it. Those not every request needs are built on first use."""
 
     catalogue: Catalogue
-    _link_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _ckan_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # one lock per projection, so one's first build does not hold up the other's
+    _build_locks: dict = field(default_factory=lambda: {"links": threading.Lock(), "ckan": threading.Lock()},
+                               repr=False)
 
     @classmethod
     def build(cls, catalogue: Catalogue) -> "Services":
@@ -78,30 +79,25 @@ class Services:
         """The SPARQL store and its query workers (started on first query; stopped when this object goes)."""
         return SparqlService(self.catalogue.store, self.catalogue.settings)
 
-    def link_index(self) -> LinkIndex:
-        """The link index (role -> datasets): built once, on first use, then caught up with the store on every call
-        (one indexed query on the revision counter when nothing changed)."""
-        index = self.__dict__.get("links")
+    def _caught_up(self, name: str, make):
+        """A projection of the store built once, on first use (one build, however many requests arrive first),
+        then caught up with the store's change marks and publisher names on every call."""
+        index = self.__dict__.get(name)
         if index is None:
-            with self._link_lock:  # one build, however many requests arrive first
-                index = self.__dict__.get("links")
+            with self._build_locks[name]:
+                index = self.__dict__.get(name)
                 if index is None:
-                    index = self.__dict__["links"] = LinkIndex(self.catalogue.store)
+                    index = self.__dict__[name] = make(self.catalogue.store)
         index.catch_up(self.catalogue.publisher_names())
         return index
+
+    def link_index(self) -> LinkIndex:
+        """The link index (role -> datasets); one indexed query on the revision counter when nothing changed."""
+        return self._caught_up("links", LinkIndex)
 
     def ckan_index(self) -> PackageIndex:
-        """The CKAN API's package index (published datasets only): built once, on first use, then caught up with
-        the store's change marks and publisher names on every call."""
-        index = self.__dict__.get("ckan")
-        if index is None:
-            with self._ckan_lock:  # one build, however many requests arrive first
-                index = self.__dict__.get("ckan")
-                if index is None:
-                    index = self.__dict__["ckan"] = PackageIndex(self.catalogue.store)
-        index.catch_up(self.catalogue.publisher_names())
-        return index
-
+        """The CKAN API's package index (published datasets only)."""
+        return self._caught_up("ckan", PackageIndex)
 
 def services() -> Services:
     return current_app.extensions[KEY]

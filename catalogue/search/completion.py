@@ -6,7 +6,6 @@ bisecting the sorted words. Both engines share it, so they suggest the same thin
 from __future__ import annotations
 
 import json
-import os
 import re
 import threading
 import time
@@ -14,6 +13,8 @@ from array import array
 from bisect import bisect_left
 from pathlib import Path
 from typing import Iterable
+
+from catalogue.search.files import write_json
 
 WORD = re.compile(r"\w+", re.UNICODE)
 SAVE_EVERY = 10.0  # seconds: the writer rewrites the names file at most this often (a close always writes it)
@@ -70,12 +71,8 @@ class Completions:
             self.save()
 
     def save(self) -> None:
-        self.file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.file.with_suffix(f".{os.getpid()}.tmp")
         data = {"titles": self.titles, "publishers": self.publishers, "variables": self.variables, "keys": self.keys}
-        tmp.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
-        tmp.replace(self.file)
-        self._mtime, self._dirty_since = self.file.stat().st_mtime, None
+        self._mtime, self._dirty_since = write_json(self.file, data), None
 
     # readers
     def _load(self, force: bool = False) -> None:

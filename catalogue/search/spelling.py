@@ -4,13 +4,14 @@ other processes reload it when it changes."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import threading
 import time
 from collections import Counter
 from pathlib import Path
 from typing import Iterable
+
+from catalogue.search.files import write_json
 
 FIELDS = ("title", "keywords", "publisher_name", "summary", "variables", "owner")
 WORD = re.compile(r"[^\W\d_]{3,}")
@@ -70,11 +71,7 @@ class Vocabulary:
         self.counts, self._buckets, self._mtime = Counter(), None, None
 
     def save(self) -> None:
-        self.file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.file.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(self.counts, separators=(",", ":")), encoding="utf-8")
-        tmp.replace(self.file)
-        self._mtime, self._dirty_since = self.file.stat().st_mtime, None
+        self._mtime, self._dirty_since = write_json(self.file, self.counts), None
 
     # readers
     def _fresh(self) -> None:

@@ -8,7 +8,6 @@ node's indexer) never takes the index lock and sees each new commit within about
 from __future__ import annotations
 
 import html
-import json
 import re
 import shutil
 import threading
@@ -24,6 +23,7 @@ from catalogue.errors import CatalogueError
 from catalogue.search import expansion as ex
 from catalogue.search import query_syntax
 from catalogue.search.completion import Completions
+from catalogue.search.files import read_json, write_json
 from catalogue.search.interface import FACETS, MATCH_LABELS, Hit, SearchQuery, SearchResult
 from catalogue.search import spelling
 from catalogue.search.spelling import Vocabulary
@@ -282,15 +282,10 @@ class TantivyEngine:
         return self.path / "catalogue-state.json"
 
     def _state(self) -> dict:
-        try:
-            return json.loads(self._state_file().read_text())
-        except (OSError, ValueError):
-            return {}
+        return read_json(self._state_file())
 
     def _write_state(self, state: dict) -> None:
-        tmp = self._state_file().with_suffix(".tmp")
-        tmp.write_text(json.dumps(state))
-        tmp.replace(self._state_file())
+        write_json(self._state_file(), state)
 
     def _current(self) -> bool:
         state = self._state()

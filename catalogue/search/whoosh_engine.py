@@ -1,7 +1,6 @@
 """Whoosh adapter for the search engine interface. No Whoosh type leaves this module."""
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import threading
@@ -13,6 +12,7 @@ from whoosh import fields, highlight, index, qparser, query
 from catalogue.search import expansion as ex
 from catalogue.search.interface import FACETS, MATCH_LABELS, Hit, SearchQuery, SearchResult
 from catalogue.search.completion import Completions
+from catalogue.search.files import read_json, write_json
 from catalogue.search.spelling import Vocabulary
 from catalogue.search.analysis import FastStemmingAnalyzer
 
@@ -196,15 +196,10 @@ class WhooshEngine:
         self._write_state({"version": SCHEMA_VERSION, "seq": None})
 
     def _state(self) -> dict:
-        try:
-            return json.loads(self._state_file().read_text())
-        except (OSError, ValueError):
-            return {}
+        return read_json(self._state_file())
 
     def _write_state(self, state: dict) -> None:
-        tmp = self._state_file().with_suffix(".tmp")
-        tmp.write_text(json.dumps(state))
-        tmp.replace(self._state_file())
+        write_json(self._state_file(), state)
 
     def _writable(self) -> None:
         if self.read_only:
