@@ -1,38 +1,22 @@
 """Search in a real browser: autocomplete with the keyboard only, and a misspelt search's 'did you mean'."""
-import os
-import threading
-
 import pytest
-from werkzeug.serving import make_server
 
 from tests.support.axe_helpers import assert_accessible
+from tests.support.live import BROWSER_MARKS, chromium, serving
 
-BROWSER = os.environ.get("CATALOGUE_BROWSER")
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not BROWSER, reason="set CATALOGUE_BROWSER to a Chromium executable")]
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture
 def server(app):
-    srv = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{srv.server_port}"
-    srv.shutdown()
-    srv.server_close()
+    with serving(app) as url:
+        yield url
 
 
 @pytest.fixture
 def page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=BROWSER, args=ARGS)
-        pg = browser.new_page()
-        yield pg
-        browser.close()
+    with chromium() as browser:
+        yield browser.new_page()
 
 
 def test_autocomplete_with_the_keyboard_only(server, page):

@@ -4,31 +4,21 @@ axe-core comes pinned from the npm registry (the Makefile fetches it into build/
 CATALOGUE_BROWSER names a Chromium executable.
 """
 import copy
-import os
-import threading
+
 import pytest
-from werkzeug.serving import WSGIRequestHandler, make_server
 
 from tests.support.axe_helpers import AXE, axe_violations
 from tests.support.app import SEED_PUBLISHERS, SEED_RECORDS, TEST_PASSWORD, make_app, make_settings
 from tests.support.fake_servers import FakeCkan, ckan_package
 from tests.support.harvest_helpers import add_source, run
+from tests.support.live import BROWSER_MARKS, chromium, serving
 
-BROWSER = os.environ.get("CATALOGUE_BROWSER")
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not BROWSER, reason="set CATALOGUE_BROWSER to a Chromium executable")]
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
+pytestmark = BROWSER_MARKS
 WIDTHS = [1280, 390]
 EXAMPLE = "dfe-national-pupil-database"
 PLAN = f"{EXAMPLE},dwp-universal-credit-households,nhsengland-hes-admitted-patient-care"
 PUBLISHER = "pub@example.org"
 STEWARD = "steward@example.org"
-
-
-class QuietHandler(WSGIRequestHandler):
-    def log_request(self, *args, **kwargs):
-        pass
 
 
 @pytest.fixture(scope="module")
@@ -54,12 +44,8 @@ def site(tmp_path_factory):
     bad = copy.deepcopy(good)
     bad.update(identifier="dfe-a11y-bad", accessRights="ALL")
     upload_id = app.extensions["catalogue_services"].pending_uploads.add(PUBLISHER, "upload.json", [good, bad])
-    srv = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield {"url": f"http://127.0.0.1:{srv.server_port}", "run_id": run_id, "upload_id": upload_id}
-    srv.shutdown()
-    srv.server_close()
+    with serving(app, quiet=True) as url:
+        yield {"url": url, "run_id": run_id, "upload_id": upload_id}
     ckan.close()
     cat.close()
 
@@ -86,12 +72,8 @@ def pages(site) -> list[tuple[str | None, str]]:
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=BROWSER, args=ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def signed_in(browser, base: str, email: str | None, width: int):

@@ -1,33 +1,17 @@
 """The CKAN-compatible read API, read by the real ckanapi client and by our own CKAN harvester over HTTP."""
-import threading
-from contextlib import contextmanager
-
 import pytest
 from ckanapi import RemoteCKAN
 from ckanapi.errors import NotFound, SearchQueryError, ValidationError
-from werkzeug.serving import make_server
 
 from catalogue.records.service import Catalogue
 from catalogue.records.store import PUBLISHED
 from tests.support.app import make_settings
 from tests.formats.test_ckan_out import carried
 from tests.support.harvest_helpers import add_source, by_action, run
+from tests.support.live import serving
 
 pytestmark = pytest.mark.postgres
 NPD = "dfe-national-pupil-database"
-
-
-@contextmanager
-def serving(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 @pytest.fixture(scope="module")

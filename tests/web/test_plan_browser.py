@@ -6,21 +6,15 @@ basket, opens the plan and downloads its CSV. The test counts the clicks (the go
 """
 import csv
 import io
-import os
 import re
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import WSGIRequestHandler, make_server
 
 from tests.support.axe_helpers import assert_accessible
+from tests.support.live import BROWSER_MARKS, chromium, serving
 
-BROWSER = os.environ.get("CATALOGUE_BROWSER")
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not BROWSER, reason="set CATALOGUE_BROWSER to a Chromium executable")]
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
+pytestmark = BROWSER_MARKS
 JOURNEY = [("National Pupil Database", "National Pupil Database (NPD)", "iao.npd@example.org"),
            ("Universal Credit", "Universal Credit households and claimants", "iao.universalcredit@example.org"),
            ("Hospital Episode Statistics", "Hospital Episode Statistics Admitted Patient Care (HES APC)",
@@ -33,30 +27,17 @@ def named(action: str, title: str):
     return re.compile(rf"^{re.escape(action)}\s*:\s*{re.escape(title)}$")
 
 
-class QuietHandler(WSGIRequestHandler):
-    def log_request(self, *args, **kwargs):
-        pass
-
-
 @pytest.fixture(scope="module")
 def server(app):
     """The whole seed catalogue (read-only: the basket lives in the browser's cookie)."""
-    srv = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{srv.server_port}"
-    srv.shutdown()
-    srv.server_close()
+    with serving(app, quiet=True) as url:
+        yield url
 
 
 @pytest.fixture
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=BROWSER, args=ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as b:
+        yield b
 
 
 class Clicks:

@@ -24,7 +24,7 @@ from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 from catalogue.records.service import Catalogue
 from catalogue.sparql.examples import EXAMPLES
 from tests.support.app import SEED_PUBLISHERS, make_app, make_settings
-from tests.web.test_ckan_api import serving
+from tests.support.live import serving
 
 pytestmark = pytest.mark.postgres
 

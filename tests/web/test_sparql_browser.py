@@ -2,26 +2,19 @@
 a graph, and a query error, at 1280 and 390 px: no axe violations and no sideways scroll."""
 from __future__ import annotations
 
-import os
 from urllib.parse import quote
 
 import pytest
 
 from catalogue.sparql.examples import EXAMPLES
 from tests.support.axe_helpers import AXE, axe_violations
-from tests.web.test_ckan_api import serving
+from tests.support.live import BROWSER_MARKS, chromium, serving
 
-BROWSER = os.environ.get("CATALOGUE_BROWSER")
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not BROWSER, reason="set CATALOGUE_BROWSER to a Chromium executable")]
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.mark.parametrize("width", [1280, 390])
 def test_the_sparql_page_has_no_axe_violations_and_no_sideways_scroll(app, width):
-    from playwright.sync_api import sync_playwright
-
     assert AXE.exists(), f"{AXE} is missing: run `make test-browser`, which fetches the pinned axe-core"
     base = app.config["SETTINGS"].base_url
     by_slug = {e.slug: e.text(base) for e in EXAMPLES}
@@ -33,8 +26,7 @@ def test_the_sparql_page_has_no_axe_violations_and_no_sideways_scroll(app, width
         if scroll > inner:
             problems.append(f"{name} @{width}px scrolls sideways: {scroll} > {inner}")
 
-    with serving(app) as url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=BROWSER, args=ARGS)
+    with serving(app) as url, chromium() as browser:
         page = browser.new_page(viewport={"width": width, "height": 900})
         assert page.goto(url + "/sparql").status == 200
         check("page")
@@ -48,5 +40,4 @@ def test_the_sparql_page_has_no_axe_violations_and_no_sideways_scroll(app, width
             if resp.status != status:
                 problems.append(f"{name} @{width}px answered {resp.status}")
             check(name)
-        browser.close()
     assert not problems, "\n".join(problems)
