@@ -15,9 +15,11 @@ from catalogue.formats.result import Mapped
 
 from harvesters.contract import HarvestError, Listing, RecordError, RemoteItem
 from harvesters.http import HarvestHTTPError, HarvestSession, parse_json
+from harvesters.prefetch import ahead
 
 log = logging.getLogger("harvesters.ckan")
 SORT = "metadata_modified asc, id asc"
+PREFETCH = 2  # pages fetched ahead (in a thread) while the runner imports the current one
 
 
 class _Refused(Exception):
@@ -86,14 +88,14 @@ class CkanHarvester:
         fq = " ".join(x for x in (user_fq, f"+metadata_modified:[{solr_date(since)} TO *]" if since else "") if x)
         paging = _Paging()
         try:
-            for results in self._pages(fq, None, paging):
+            for results in ahead(self._pages(fq, None, paging), depth=PREFETCH):
                 yield [self._item(pkg) for pkg in results]
         except _Refused as exc:
             if paging.count or paging.seen or not exc.fallback:
                 raise HarvestError(f"{self.source.name}: package_search: {exc}") from None
             log.warning("%s: package_search unavailable (%s); using package_list + package_show",
                         self.source.name, exc)
-            yield from self._list_and_show()
+            yield from ahead(self._list_and_show(), depth=PREFETCH)
             return
         if since:  # an incremental run sees only changes: list what exists, to know what has gone
             self._listing = self._list_ids(user_fq)

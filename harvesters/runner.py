@@ -137,13 +137,18 @@ def harvest(catalogue: Catalogue, repo: HarvestRepository, source: Source, *, fu
         st.load()
         with HarvestSession(http) as session:
             st.harvester = make_harvester(source, session, secret)
-            for batch in st.harvester.gather(since):
-                for start in range(0, len(batch), CHUNK):
-                    _process(st, batch[start:start + CHUNK])
-                    repo.add_outcomes(st.run_id, st.outcomes[done:])
-                    done = len(st.outcomes)
-                    if progress:
-                        progress("batch", {"processed": done, "totals": _totals(st.outcomes)})
+            pending = _Pending()
+            try:
+                for batch in st.harvester.gather(since):
+                    for item in batch:
+                        _consider(st, item, pending)
+                    done = _saved(st, done, progress)
+            except HarvestError:  # what was prepared before the source failed is still stored
+                _store(st, pending.take())
+                done = _saved(st, done, progress)
+                raise
+            _store(st, pending.take())
+            done = _saved(st, done, progress)
             high = max(st.harvester.high_water(), since or "")
             listing = st.harvester.listing()
         if not listing.complete:
@@ -202,21 +207,45 @@ def _unchanged(st: _State, item: RemoteItem) -> ObjectInfo | None:
     return obj if same and key and key[2] == PUBLISHED and key[3] == obj.revision else None
 
 
-def _process(st: _State, batch: list[RemoteItem]) -> None:
-    pending: list[tuple] = []
-    for item in batch:
-        if item.private or item.deleted:
-            _absent(st, item)
-            continue
-        st.seen.add(item.remote_id)
-        obj = _unchanged(st, item)
-        if obj is not None:
-            st.outcome(item.remote_id, "unchanged", obj.dataset_id, "not changed at the source")
-            continue
-        prepared = _prepare(st, item)
-        if prepared is not None:
-            pending.append(prepared)
-    _store(st, pending)
+@dataclass
+class _Pending:
+    """Records prepared for the store, across the source's pages, until CHUNK of them go in together."""
+    rows: list[tuple] = field(default_factory=list)
+    ids: set[str] = field(default_factory=set)
+
+    def take(self) -> list[tuple]:
+        rows, self.rows, self.ids = self.rows, [], set()
+        return rows
+
+
+def _saved(st: _State, done: int, progress: Progress | None) -> int:
+    """Save the outcomes decided since the last call; report progress. Returns how many are saved."""
+    if len(st.outcomes) > done:
+        st.repo.add_outcomes(st.run_id, st.outcomes[done:])
+        done = len(st.outcomes)
+        if progress:
+            progress("batch", {"processed": done, "totals": _totals(st.outcomes)})
+    return done
+
+
+def _consider(st: _State, item: RemoteItem, pending: _Pending) -> None:
+    """Decide what to do with one listed item: skip it, call it unchanged, or prepare it for the store."""
+    if item.remote_id in pending.ids:  # listed again before its first copy is stored: store that one first
+        _store(st, pending.take())
+    if item.private or item.deleted:
+        _absent(st, item)
+        return
+    st.seen.add(item.remote_id)
+    obj = _unchanged(st, item)
+    if obj is not None:
+        st.outcome(item.remote_id, "unchanged", obj.dataset_id, "not changed at the source")
+        return
+    prepared = _prepare(st, item)
+    if prepared is not None:
+        pending.rows.append(prepared)
+        pending.ids.add(item.remote_id)
+        if len(pending.rows) >= CHUNK:
+            _store(st, pending.take())
 
 
 def _absent(st: _State, item: RemoteItem) -> None:
@@ -355,7 +384,11 @@ def _store(st: _State, pending: list[tuple]) -> None:
         st.keys[res.identifier] = (rec["publisher"], rec["title"], PUBLISHED, res.revision)
         st.owners[res.identifier] = st.source.name
     _unclaim(st, [rid for rid in refused if rid in claims])
-    st.repo.save_objects(st.source.name, st.run_id, rows, existing)
+    # A claim already holds the payload: confirming it sets the dataset and revision only.
+    st.repo.save_objects(st.source.name, st.run_id, [r for r in rows if r["remote_id"] not in claims], existing)
+    st.repo.save_objects(st.source.name, st.run_id, [{"remote_id": r["remote_id"], "dataset_id": r["dataset_id"],
+                                                      "revision": r["revision"]} for r in rows
+                                                     if r["remote_id"] in claims], existing)
     for row in rows:
         st.objects[row["remote_id"]] = ObjectInfo(row["remote_id"], row["remote_name"], row["dataset_id"],
                                                   row["payload_hash"], row["remote_modified"], row["remote_version"],
