@@ -102,8 +102,8 @@ class Indexer:
         names = {p["id"]: p["name"] for p in store.publishers()}  # fresh: another node may have renamed one
         live = [i for i, _, status in todo if status == PUBLISHED]
         for start in range(0, len(live), BATCH):
-            batch = store.datasets(status=PUBLISHED, ids=live[start:start + BATCH])
-            engine.index([search_document(d.record, names.get(d.publisher, "")) for d in batch])
+            batch = store.records(live[start:start + BATCH])
+            engine.index([search_document(record, names.get(pub, "")) for _i, pub, record in batch])
         engine.delete([i for i, _, status in todo if status != PUBLISHED])
         self._done.update((i, seq) for i, seq, _ in todo)
         return len(todo)
@@ -127,8 +127,8 @@ class Indexer:
 
         def documents():  # read in batches: the whole store at once would not fit in memory at large N
             for start in range(0, len(ids), BATCH):
-                for d in store.datasets(status=PUBLISHED, ids=ids[start:start + BATCH]):
-                    yield search_document(d.record, names.get(d.publisher, ""))
+                for _i, pub, record in store.records(ids[start:start + BATCH]):
+                    yield search_document(record, names.get(pub, ""))
 
         n = engine.rebuild(documents())
         engine.set_last_seq(safe)

@@ -86,6 +86,10 @@ def band_for(total: float, bands: list[dict] | None = None) -> dict:
     return bands[-1]
 
 
+def _points(weight: float, items: list[tuple[str, bool]]) -> float:
+    return round(weight * (sum(float(ok) for _, ok in items) / len(items)), 1)
+
+
 def readiness(record: dict) -> Score:
     """Score one record and explain each component."""
     config = readiness_config()
@@ -93,8 +97,7 @@ def readiness(record: dict) -> Score:
     components = []
     for comp in config["components"]:
         items = checks[comp["id"]]
-        fraction = sum(float(ok) for _, ok in items) / len(items)
-        points = round(comp["weight"] * fraction, 1)
+        points = _points(comp["weight"], items)
         missing = [what for what, ok in items if float(ok) < 1]
         advice = ""
         if missing:
@@ -103,3 +106,12 @@ def readiness(record: dict) -> Score:
     total = round(sum(c.points for c in components), 1)
     band = band_for(total, config["bands"])
     return Score(total, band["id"], band["label"], components)
+
+
+def readiness_total(record: dict) -> tuple[float, str]:
+    """(total, band id) exactly as readiness() gives them, without the components and advice: what a search
+    document needs, at a third of the cost."""
+    config = readiness_config()
+    checks = _checks(record if isinstance(record, dict) else {})
+    total = round(sum(_points(comp["weight"], checks[comp["id"]]) for comp in config["components"]), 1)
+    return total, band_for(total, config["bands"])["id"]

@@ -168,8 +168,8 @@ class Catalogue:
             gone = [i for i, status in todo if status != PUBLISHED]
             names = self.publisher_names()
             for start in range(0, len(live_ids), 500):
-                batch = self.store.datasets(status=PUBLISHED, ids=live_ids[start:start + 500])
-                self.engine.index([search_document(d.record, names.get(d.publisher, "")) for d in batch])
+                batch = self.store.records(live_ids[start:start + 500])
+                self.engine.index([search_document(record, names.get(pub, "")) for _i, pub, record in batch])
             self.engine.delete(gone)
             self.engine.set_last_seq(max(seq for _, seq, _ in marks))
             return len(todo)
@@ -187,8 +187,8 @@ class Catalogue:
 
             def documents():  # a batch of records at a time, so memory stays flat however large the store
                 for start in range(0, len(ids), self.REINDEX_BATCH):
-                    for d in self.store.datasets(status=PUBLISHED, ids=ids[start:start + self.REINDEX_BATCH]):
-                        yield search_document(d.record, names.get(d.publisher, ""))
+                    for _i, pub, record in self.store.records(ids[start:start + self.REINDEX_BATCH]):
+                        yield search_document(record, names.get(pub, ""))
 
             n = self.engine.rebuild(documents())
             self.engine.set_last_seq(seq)

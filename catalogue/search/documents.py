@@ -1,12 +1,12 @@
 """Turn a stored record into the flat document a search engine indexes (pure)."""
 from __future__ import annotations
 
-from catalogue.records.scoring import readiness
+from catalogue.records.scoring import readiness_total
 
 
 def search_document(record: dict, publisher_name: str = "") -> dict:
     variables = [v for v in record.get("variables") or [] if isinstance(v, dict)]
-    score = readiness(record)
+    total, band = readiness_total(record)
     access = record.get("access") or {}
     owner = record.get("owner") or {}
     return {
@@ -25,7 +25,7 @@ def search_document(record: dict, publisher_name: str = "") -> dict:
         "nation": list((record.get("coverage") or {}).get("nations") or []),
         "tre": sorted({r.get("name", "") for r in access.get("routes") or [] if r.get("name")}),
         "theme": list(record.get("theme") or []),
-        "band": score.band,
-        "readiness": score.total,
+        "band": band,
+        "readiness": total,
         "modified": record.get("modified", ""),
     }
