@@ -76,6 +76,8 @@ def payload_text(payload, payload_format: str) -> str:
     """The raw payload as storable text: lone surrogates and NUL become \\uXXXX escapes, which mean the same
     thing inside JSON strings and N-Triples literals, the only places they can occur."""
     text = payload if payload_format != "json" else canonical_json(payload)
+    if text.isascii() and "\x00" not in text:  # the usual case, checked in C: nothing to escape
+        return text
     return UNSTORABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
