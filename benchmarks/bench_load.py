@@ -3,15 +3,24 @@
 Builds (or reuses, with --keep) an instance of N synthetic records (30 variables each), starts `catalogue serve`
 on it, then runs a bounded client: SEARCHERS threads loop over /search pages (text, facet filters, sorts, pages
 1-3) and UPLOADERS threads loop over PUT /api/datasets/<new id> (one record each, through the write path), both
-for DURATION seconds, one request at a time per thread. Prints p50/p95/p99 and errors for each, how far behind
-the index was at the end and how long it took to catch up, and the server's peak RSS; then one JSON line.
+for DURATION seconds, one request at a time per thread, with no pause between requests (a closed loop: each
+thread's latency is then about threads / throughput). Prints p50/p95/p99 and errors for each, the CPU the server
+spent per request (its web workers and its indexer apart) and the CPU this client spent per request (it shares the
+machine), how far behind the index was at the end and how long it took to catch up, and the server's peak RSS;
+then one JSON line.
+
+The client is http.client, one connection per request (gunicorn's sync workers close each connection), which costs
+about a third of the CPU of `requests` per request. `--think S` adds a user model instead: each thread pauses a
+random time (exponential, mean S seconds) between its requests. Its figures are labelled and are not the issue's
+target run, which has no think time.
 
 Usage: python benchmarks/bench_load.py --n 10000 [--engine whoosh|tantivy] [--searchers 32] [--uploaders 20]
-                                       [--duration 60] [--workers W] [--keep DIR]
+                                       [--duration 60] [--workers W] [--keep DIR] [--think S]
 """
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import random
@@ -24,6 +33,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 import requests
 
@@ -96,24 +106,29 @@ def tree_rss_mb(pid: int) -> tuple[float, float]:
     return round(sum(sizes), 1), round(max(sizes), 1)
 
 
-def tree_cpu_s(pid: int) -> float:
-    """CPU seconds (user + system) used so far by the process and its live descendants, from /proc."""
+def tree_cpu_s(pid: int) -> dict[str, float]:
+    """CPU seconds (user + system) used so far by the process and its live descendants, from /proc: in all, and by
+    the node's indexer alone (the rest is gunicorn's arbiter and web workers)."""
     tick = os.sysconf("SC_CLK_TCK")
-    parents, used = {}, {}
+    parents, used, indexers = {}, {}, set()
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
                 fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                cmdline = (entry / "cmdline").read_bytes()
             except OSError:
                 continue
             parents[int(entry.name)] = int(fields[1])
             used[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
-    todo, total = [pid], 0.0
+            if b"catalogue.records.indexer" in cmdline:
+                indexers.add(int(entry.name))
+    todo, total, indexer = [pid], 0.0, 0.0
     while todo:
         p = todo.pop()
         total += used.get(p, 0.0)
+        indexer += used.get(p, 0.0) if p in indexers else 0.0
         todo.extend(child for child, parent in parents.items() if parent == p)
-    return total
+    return {"total": total, "indexer": indexer}
 
 
 class Server:
@@ -172,7 +187,19 @@ def search_params(rng: random.Random) -> dict:
     return params
 
 
-def run_load(url: str, token: str, searchers: int, uploaders: int, duration: float, n: int) -> dict:
+def fetch(port: int, method: str, path: str, body: bytes | None = None, headers: dict | None = None) -> tuple[int, bytes]:
+    """One request on a fresh connection (gunicorn's sync workers close it after the answer): (status, body)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        resp = conn.getresponse()
+        return resp.status, resp.read()
+    finally:
+        conn.close()
+
+
+def run_load(port: int, token: str, searchers: int, uploaders: int, duration: float, n: int,
+             think: float = 0.0) -> dict:
     deadline = time.monotonic() + duration
     lat: dict[str, list[float]] = {"search": [], "upload": []}
     errors: dict[str, list[str]] = {"search": [], "upload": []}
@@ -186,19 +213,24 @@ def run_load(url: str, token: str, searchers: int, uploaders: int, duration: flo
             else:
                 lat[kind].append((time.perf_counter() - started) * 1000)
 
+    def pause(rng: random.Random) -> None:
+        if think:
+            time.sleep(min(rng.expovariate(1 / think), max(0.0, deadline - time.monotonic())))
+
     def searcher(k: int) -> None:
-        rng, session = random.Random(k), requests.Session()
+        rng = random.Random(k)
         while time.monotonic() < deadline:
             started = time.perf_counter()
             try:
-                r = session.get(url + "/search", params=search_params(rng), timeout=TIMEOUT)
-                record("search", started, None if r.status_code == 200 else f"status {r.status_code}")
-            except requests.RequestException as exc:
+                status, _ = fetch(port, "GET", "/search?" + urlencode(search_params(rng)))
+                record("search", started, None if status == 200 else f"status {status}")
+            except (OSError, http.client.HTTPException) as exc:
                 record("search", started, type(exc).__name__)
+            pause(rng)
 
     def uploader(k: int) -> None:
-        rng, session, i = random.Random(1000 + k), requests.Session(), 0
-        headers = {"Authorization": f"Bearer {token}"}
+        rng, i = random.Random(1000 + k), 0
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
         while time.monotonic() < deadline:
             rec = synthetic(n + k * 100_000 + i, rng)
             rec["identifier"] = f"load-{k:02d}-{i:05d}-{int(time.time())}"
@@ -206,25 +238,28 @@ def run_load(url: str, token: str, searchers: int, uploaders: int, duration: flo
             i += 1
             started = time.perf_counter()
             try:
-                r = session.put(f"{url}/api/datasets/{rec['identifier']}", json=rec, headers=headers,
-                                timeout=TIMEOUT)
-                ok = r.status_code in (200, 201)
-                record("upload", started, None if ok else f"status {r.status_code}: {r.text[:120]}")
+                status, body = fetch(port, "PUT", f"/api/datasets/{rec['identifier']}", json.dumps(rec).encode(),
+                                     headers)
+                ok = status in (200, 201)
+                record("upload", started, None if ok else f"status {status}: {body[:120].decode(errors='replace')}")
                 if ok:
                     with lock:
                         uploaded.append(rec["identifier"])
-            except requests.RequestException as exc:
+            except (OSError, http.client.HTTPException) as exc:
                 record("upload", started, type(exc).__name__)
+            pause(rng)
 
     threads = [threading.Thread(target=searcher, args=(k,)) for k in range(searchers)]
     threads += [threading.Thread(target=uploader, args=(k,)) for k in range(uploaders)]
-    started = time.monotonic()
+    started, cpu = time.monotonic(), time.process_time()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    elapsed = time.monotonic() - started
-    out: dict = {"elapsed_s": round(elapsed, 1), "uploaded": len(uploaded)}
+    elapsed, cpu = time.monotonic() - started, time.process_time() - cpu
+    answered = sum(len(v) for v in lat.values()) + sum(len(v) for v in errors.values())
+    out: dict = {"elapsed_s": round(elapsed, 1), "uploaded": len(uploaded), "think_s": think,
+                 "client_cpu_s": round(cpu, 1), "client_cpu_ms_per_request": round(cpu * 1000 / max(answered, 1), 2)}
     for kind in ("search", "upload"):
         values = lat[kind]
         out[kind] = {"requests": len(values) + len(errors[kind]), "per_s": round(len(values) / elapsed, 1),
@@ -244,6 +279,9 @@ def main() -> None:
     ap.add_argument("--duration", type=float, default=60.0, help="seconds")
     ap.add_argument("--workers", type=int, help="gunicorn workers (default: serve's)")
     ap.add_argument("--keep", help="keep the instance in this folder (a kept folder is topped up to N records)")
+    ap.add_argument("--think", type=float, default=0.0,
+                    help="a user model: mean seconds each thread pauses between requests (default 0: no pause, "
+                         "the issue's target run)")
     args = ap.parse_args()
     folder = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-load-"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -261,11 +299,14 @@ def main() -> None:
         print(f"Load: {args.searchers} searchers and {args.uploaders} uploaders for {args.duration:.0f}s on "
               f"{server.url} ...", file=sys.stderr, flush=True)
         cpu_before = tree_cpu_s(server.proc.pid)
-        result = run_load(server.url, prep["token"], args.searchers, args.uploaders, args.duration, args.n)
-        cpu = tree_cpu_s(server.proc.pid) - cpu_before
+        result = run_load(server.port, prep["token"], args.searchers, args.uploaders, args.duration, args.n,
+                          args.think)
+        cpu_after = tree_cpu_s(server.proc.pid)
+        cpu, indexer = (cpu_after[k] - cpu_before[k] for k in ("total", "indexer"))
         answered = result["search"]["requests"] + result["upload"]["requests"]
-        result["server_cpu_s"] = round(cpu, 1)
+        result["server_cpu_s"], result["indexer_cpu_s"] = round(cpu, 1), round(indexer, 1)
         result["server_cpu_ms_per_request"] = round(cpu * 1000 / max(answered, 1), 1)
+        result["web_cpu_ms_per_request"] = round((cpu - indexer) * 1000 / max(answered, 1), 1)
         health = server.health()
         lag_at_end = health["index"]["lag"]
         t = time.perf_counter()
@@ -282,13 +323,17 @@ def main() -> None:
                "load_average": round(os.getloadavg()[0], 1), "index_lag_at_end": lag_at_end, "index_caught_up_s": round(caught_up_s, 1),
                "server_peak_rss_mb": server.peak_total, "largest_process_rss_mb": server.peak_one}
     s, u = result["search"], result["upload"]
+    if args.think:
+        print(f"USER MODEL, not the target run: each thread pauses {args.think}s on average between requests")
     print(f"N = {prep['records']} records, engine {args.engine}, gunicorn workers {workers}, {os.cpu_count()} CPUs")
     print(f"search /search pages: {s['requests']} requests, {s['per_s']}/s, p50 {s['p50_ms']} ms, "
           f"p95 {s['p95_ms']} ms, p99 {s['p99_ms']} ms, errors {s['errors']} {s['error_kinds'] or ''}")
     print(f"upload PUT /api/datasets: {u['requests']} requests, {u['per_s']}/s, p50 {u['p50_ms']} ms, "
           f"p95 {u['p95_ms']} ms, p99 {u['p99_ms']} ms, errors {u['errors']} {u['error_kinds'] or ''}")
     print(f"server CPU: {result['server_cpu_s']} s in the run, {result['server_cpu_ms_per_request']} ms per request "
-          f"(search and upload together); machine load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+          f"(search and upload together; web workers {result['web_cpu_ms_per_request']} ms, the indexer "
+          f"{result['indexer_cpu_s']} s in all); this client {result['client_cpu_ms_per_request']} ms per request; "
+          f"machine load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print(f"index: {lag_at_end} revisions behind at the end, caught up {caught_up_s:.1f}s later; "
           f"server peak RSS {server.peak_total} MB in all, largest process {server.peak_one} MB")
     print(json.dumps(figures))

@@ -4,6 +4,7 @@ from __future__ import annotations
 from catalogue.search.variables import matched_variables, parse_query
 
 from web.common import catalogue
+from web.services import services
 
 
 def records_of(ids: list[str]) -> dict[str, dict]:
@@ -13,13 +14,18 @@ def records_of(ids: list[str]) -> dict[str, dict]:
 
 def add_matched_variables(hits: list[dict], q: str, roles: list[str], limit: int = 5) -> None:
     """Give each dataset search hit its "matched_variables" (the first `limit`, as dicts with a "text" such as
-    'NEWNHSNO, NHS number (linkage key)') and "more_matched_variables": one store read for the page's hits."""
+    'NEWNHSNO, NHS number (linkage key)') and "more_matched_variables": the records come from the recently shown
+    ones (web/services.py RecentRecords), read from the store only when new or changed."""
     for hit in hits:
         hit["matched_variables"], hit["more_matched_variables"] = [], 0
     if not hits or not (parse_query(q or "") or roles):
         return
-    records = records_of([h["id"] for h in hits])
+    recent = services().recent_records
+    entries = recent.get([h["id"] for h in hits])
+    key = (q or "", tuple(roles))
     for hit in hits:
-        found = matched_variables(records.get(hit["id"], {}), q or "", roles)
+        entry = entries.get(hit["id"])
+        found = [] if entry is None else recent.remember(
+            entry, key, lambda: matched_variables(entry["record"], q or "", roles))
         hit["matched_variables"] = [m.to_dict() for m in found[:limit]]
         hit["more_matched_variables"] = max(0, len(found) - limit)

@@ -11,6 +11,7 @@ from catalogue.search.expansion import register as synonym_register
 
 from web.common import catalogue, respond, wants_json
 from web.filters import LINKAGE_LABELS
+from web.services import services
 from web.variable_matches import add_matched_variables
 
 bp = Blueprint("search", __name__)
@@ -134,7 +135,7 @@ def search_view_data(q: SearchQuery, show: str | None = None) -> dict:
         "previous_url": _url(q, page=q.page - 1) if q.page > 1 else None,
         "next_url": _url(q, page=q.page + 1) if q.page < pages else None,
         "json_url": _url(q, "search.search_json", page=q.page),
-        "total_datasets": cat.count(),
+        "total_datasets": services().published_count(),
     }
 
 

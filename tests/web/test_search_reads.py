@@ -1,0 +1,64 @@
+"""The search page's cheaper reads (web/services.py): the matched variables of recently shown records and the count of
+published datasets are kept between requests, and a write shows on the next page at once."""
+from __future__ import annotations
+
+import pytest
+
+from catalogue.search.variables import matched_variables
+
+from tests.linkage.records import record, save
+from web.services import RecentRecords
+
+pytestmark = pytest.mark.postgres
+QUERIES = ["/search.json?q=nhs+number", "/search.json?q=school+pupils", "/search.json?linkage_key=uprn",
+           "/search.json?q=date+of+birth&page=2", "/search.json?q=postcode&linkage_key=nhs-number"]
+
+
+def _direct(app, hit: dict, q: str, roles: list[str], limit: int = 5) -> tuple[list[str], int]:
+    """What the page must show, computed from a fresh store read."""
+    cat = app.extensions["catalogue_services"].catalogue
+    found = matched_variables(cat.get(hit["id"]).record, q, roles)
+    return [m.to_dict()["text"] for m in found[:limit]], max(0, len(found) - limit)
+
+
+@pytest.mark.parametrize("limit", [RecentRecords.LIMIT, 3])  # 3: records dropped and read again between pages
+def test_matched_variables_are_those_of_a_fresh_read(app, monkeypatch, limit):
+    monkeypatch.setattr(RecentRecords, "LIMIT", limit)
+    client = app.test_client()
+    for _ in range(2):  # the first pass reads the store, the second is served from what the first kept
+        for url in QUERIES:
+            data = client.get(url).get_json()
+            assert data["hits"], url
+            q, roles = data["query"]["q"], data["query"]["filters"].get("linkage_key", [])
+            for hit in data["hits"]:
+                shown = ([m["text"] for m in hit["matched_variables"]], hit["more_matched_variables"])
+                assert shown == _direct(app, hit, q, roles), (url, hit["id"])
+    assert any(h["matched_variables"] for url in QUERIES for h in client.get(url).get_json()["hits"])
+
+
+def _shown(client, ident: str) -> list[str]:
+    hits = client.get("/search.json?linkage_key=nhs-number").get_json()["hits"]
+    return [m["text"] for h in hits if h["id"] == ident for m in h["matched_variables"]]
+
+
+def test_a_changed_record_shows_its_new_variables_at_once(writable_app):
+    cat = writable_app.extensions["catalogue_services"].catalogue
+    client = writable_app.test_client()
+    save(cat, record("cachetest-a", keys={"nhs-number": "NHSNUM_OLD"}))
+    assert _shown(client, "cachetest-a") == ["NHSNUM_OLD, nhs-number of the person (linkage key)"]
+    assert _shown(client, "cachetest-a") == ["NHSNUM_OLD, nhs-number of the person (linkage key)"]  # kept
+    save(cat, record("cachetest-a", keys={"nhs-number": "NHSNUM_NEW"}))
+    assert _shown(client, "cachetest-a") == ["NHSNUM_NEW, nhs-number of the person (linkage key)"]
+
+
+def test_the_dataset_count_follows_writes(writable_app):
+    cat = writable_app.extensions["catalogue_services"].catalogue
+    client = writable_app.test_client()
+    before = client.get("/search.json").get_json()["total_datasets"]
+    assert before == cat.count() > 0
+    assert f"Search {before} datasets" in client.get("/search").get_data(as_text=True)
+    save(cat, record("cachetest-count"))
+    assert client.get("/search.json").get_json()["total_datasets"] == before + 1
+    cat.withdraw("cachetest-count", reason="test", author="test", route="test")
+    assert client.get("/search.json").get_json()["total_datasets"] == before
+    assert f"Search {before} datasets" in client.get("/search").get_data(as_text=True)
