@@ -83,6 +83,7 @@ class Indexer:
             engine.set_last_seq(new_mark)
         self._done = {i: seq for i, seq in self._done.items() if seq > new_mark}
         self._gaps = {seq: t for seq, t in self._gaps.items() if seq > new_mark}
+        self.cat.wait_for_index()  # each batch's commit overlapped reading the next; readers see the last one now
         return touched
 
     def catch_up(self, max_steps: int = 100) -> int:

@@ -70,6 +70,11 @@ class Vocabulary:
     def reset(self) -> None:
         self.counts, self._buckets, self._mtime = Counter(), None, None
 
+    def replace(self, counts: dict[str, int], changed_at: float | None = None) -> None:
+        """Take these counts (an engine that reads them from its index), to be saved as add() would save them."""
+        self.counts, self._buckets = Counter(counts), None
+        self._dirty_since = self._dirty_since or changed_at or time.monotonic()
+
     def save(self) -> None:
         self._mtime, self._dirty_since = write_json(self.file, self.counts), None
 

@@ -270,10 +270,18 @@ class TantivyEngine:
         self._meta: tuple | None = None  # meta.json as last loaded, to see another process's commits at once
         self.vocab = Vocabulary(self.path)  # 'did you mean', files beside the index as the Whoosh adapter keeps
         self.completions = Completions(self.path)
+        self._words_since: float | None = None  # when the index's words first changed without the vocabulary
+        # the commit running in the background (see _commit_later), and the revision mark to write when it lands
+        self._commit_lock = threading.Lock()
+        self._committing: threading.Thread | None = None
+        self._commit_error: BaseException | None = None
+        self._pending_seq: int | None = None
 
     def close(self) -> None:
         if self.writer:
+            self.wait()
             self.completions.flush(force=True)
+            self._follow_words(force=True)
             self.vocab.flush(force=True)
         self._ix = None
 
@@ -331,21 +339,35 @@ class TantivyEngine:
         self._write_state({"engine": "tantivy", "version": SCHEMA_VERSION, "seq": None})
 
     def last_seq(self) -> int | None:
+        """The revision the index holds; in the writer, the one it will hold once the commit running lands."""
         if self.writer:
+            with self._commit_lock:
+                if self._committing is not None and self._pending_seq is not None:
+                    return self._pending_seq
             self._open()
         return self._state().get("seq") if self._current() else None
 
     def set_last_seq(self, seq: int) -> None:
+        """Mark the index as holding every revision up to `seq`. While a commit is still running the mark is
+        written when it lands, never before: a crash in between leaves the old mark, and the work is redone."""
         self._need_writer()
         self._open()
         self.completions.flush()
-        self.vocab.flush()
-        self._write_state({"engine": "tantivy", "version": SCHEMA_VERSION, "seq": seq})
+        self._follow_words()
+        with self._commit_lock:
+            if self._committing is not None:
+                self._pending_seq = seq
+                return
+            error, self._commit_error = self._commit_error, None
+            if error is not None:  # the last commit failed: its documents are not in, so neither is the mark
+                raise error
+            self._write_state({"engine": "tantivy", "version": SCHEMA_VERSION, "seq": seq})
 
     def suggest(self, text: str, limit: int = 8) -> list[dict]:
         return self.completions.suggest(text, limit)
 
     def doc_count(self) -> int:
+        self.wait()
         ix = self._fresh()
         return ix.searcher().num_docs if ix is not None else 0
 
@@ -371,10 +393,51 @@ class TantivyEngine:
         writer.wait_merging_threads()  # finish merges now, and let go of the lock
         self._ix.reload()
 
+    def _commit_later(self, writer) -> None:
+        """Commit in a thread: Tantivy lets go of the GIL while it finishes indexing, writes, syncs and merges the
+        segments, so the caller's next batch (validation, the store) runs meanwhile. The next write, every read
+        and close wait for it (wait); a revision mark set meanwhile is written once it has landed."""
+        def run() -> None:
+            error = None
+            try:
+                self._commit(writer)
+            except BaseException as exc:  # noqa: BLE001 - raised again by the next call that waits for it
+                error = exc
+                try:  # let go of the index lock now: the error's traceback keeps the writer alive
+                    writer.rollback()
+                    writer.wait_merging_threads()
+                except Exception:  # noqa: BLE001 - already consumed by a commit that got that far
+                    pass
+            with self._commit_lock:
+                seq, self._pending_seq = self._pending_seq, None
+                try:
+                    if error is None and seq is not None:
+                        self._write_state({"engine": "tantivy", "version": SCHEMA_VERSION, "seq": seq})
+                except BaseException as exc:  # noqa: BLE001
+                    error = exc
+                self._commit_error, self._committing = error, None
+
+        thread = threading.Thread(target=run, name="tantivy-commit", daemon=False)
+        with self._commit_lock:
+            self._committing = thread
+        thread.start()
+
+    def wait(self) -> None:
+        """Wait for a commit running in the background; raise its error, if it failed."""
+        thread = self._committing
+        if thread is not None:
+            thread.join()
+        with self._commit_lock:
+            error, self._commit_error = self._commit_error, None
+        if error is not None:
+            raise error
+
     def index(self, docs: list[dict]) -> None:
         if not docs:
             return
         with self._write_lock:
+            self.wait()
+            self._follow_words()  # every earlier batch has landed: read their words, if it is time
             writer = self._writer(WRITE_HEAP, 1)
             schema = self._ix.schema
             try:
@@ -384,25 +447,26 @@ class TantivyEngine:
             except BaseException:
                 writer.rollback()
                 raise
-            self._commit(writer)
-        self.vocab.add(docs)
-        self.vocab.flush()
+            self._commit_later(writer)
+            self._words_since = self._words_since or time.monotonic()
         self.completions.add(docs)
 
     def delete(self, ids: list[str]) -> None:
         if not ids:
             return
         with self._write_lock:
+            self.wait()
             writer = self._writer(WRITE_HEAP, 1)
             for doc_id in ids:
                 writer.delete_documents_by_term("id", _clean(doc_id))
-            self._commit(writer)
+            self._commit_later(writer)
         self.completions.remove(ids)
 
     def rebuild(self, docs: Iterable[dict]) -> int:
         """Replace every document in one commit: readers see the old index until the new one is complete."""
         self._need_writer()
         with self._write_lock:
+            self.wait()
             if not self._current():
                 self._ix = None
                 self._create()
@@ -427,21 +491,35 @@ class TantivyEngine:
                 writer.rollback()
                 raise
             self._commit(writer)
-            self._vocabulary_from_index()
+            self.vocab.replace(self._index_words())
+            self.vocab.save()
+            self._words_since = None
             self.completions.save()
             return n
 
-    def _vocabulary_from_index(self) -> None:
+    def _index_words(self) -> dict[str, int]:
         """The 'did you mean' vocabulary read from the index's word field (each word with the number of documents
-        it is in) rather than counted word by word in Python: most of a rebuild's time otherwise."""
-        self.vocab.reset()
-        self.vocab.counts.update({word: n for word, n in self._ix.searcher().terms_with_prefix("words", "")
-                                  if 3 <= len(word) <= spelling.MAX_WORD and word.isalpha()})
-        self.vocab.save()
+        it is in) rather than counted word by word in Python: after a rebuild and after incremental writes alike."""
+        return {word: n for word, n in self._ix.searcher().terms_with_prefix("words", "")
+                if 3 <= len(word) <= spelling.MAX_WORD and word.isalpha()}
+
+    def _follow_words(self, force: bool = False) -> None:
+        """Bring the vocabulary up to the committed index's words: when asked (a search wanting a correction in
+        this process, close) or once the change is SAVE_EVERY seconds old, so its file beside the index is rewritten
+        as often as before. Skipped while a commit is running: its words are read the next time."""
+        since = self._words_since
+        if since is None or self._committing is not None or self._ix is None:
+            return
+        if force or time.monotonic() - since >= spelling.SAVE_EVERY:
+            self._words_since = None
+            self.vocab.replace(self._index_words(), changed_at=since)
+            self.vocab.flush()
 
     # reads
     def search(self, q: SearchQuery) -> SearchResult:
         page = max(1, q.page)
+        if self.writer:
+            self.wait()
         ix = self._fresh()
         if ix is None:
             return SearchResult(0, page, q.page_size, [], {f: [] for f in FACETS},
@@ -485,7 +563,10 @@ class TantivyEngine:
             if widened.count > total:
                 built, matched, result, total, fuzzy = Built(parsed, built.notice, loose.marks, built.expansion), \
                     filtered(parsed), widened, widened.count, True
-        suggestion = self.vocab.correct(text) if built.expansion is not None and (fuzzy or not total) else None
+        wants_correction = built.expansion is not None and (fuzzy or not total)
+        if wants_correction and self.writer:
+            self._follow_words(force=True)
+        suggestion = self.vocab.correct(text) if wants_correction else None
         extra = dict(suggestion=suggestion or "", expansions=list(built.expansion.notes) if built.expansion else [],
                      fuzzy=fuzzy)
         if matched is None:
