@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import copy
+import json
 import os
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -113,7 +115,7 @@ class Store:
             if fd is not None:
                 os.close(fd)
         self.url = url
-        self.engine = create_engine(url, future=True, pool_pre_ping=True)
+        self.engine = create_engine(url, future=True, pool_pre_ping=True, json_serializer=_dumps)
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
         Base.metadata.create_all(self.engine)
@@ -229,13 +231,17 @@ class Store:
         """Store several records in one transaction (all or nothing), each as its own revision, in a few bulk
         statements: one read of the current rows (locked on PostgreSQL), one insert of the new datasets, one of the
         revisions (returning their numbers on the revision counter) and one update of the datasets."""
-        for attempt in range(5):
-            try:
-                with Session(self.engine) as s, s.begin():
-                    return self._put_many(s, items, author=author, route=route, note=note)
-            except IntegrityError:  # a concurrent writer took the same dataset id or revision number: retry
-                if attempt == 4:
-                    raise
+        _JSON_MEMO.texts = {}  # each record is written twice (its dataset row and its revision): encoded once
+        try:
+            for attempt in range(5):
+                try:
+                    with Session(self.engine) as s, s.begin():
+                        return self._put_many(s, items, author=author, route=route, note=note)
+                except IntegrityError:  # a concurrent writer took the same dataset id or revision number: retry
+                    if attempt == 4:
+                        raise
+        finally:
+            _JSON_MEMO.texts = None
         raise AssertionError("unreachable")
 
     @staticmethod
@@ -339,6 +345,21 @@ class Store:
             rows = s.scalars(select(RevisionRow).where(RevisionRow.seq.in_(wanted)).order_by(RevisionRow.seq.desc()))
             return [Revision(r.seq, r.dataset_id, r.number, r.action, r.author, r.route, r.note,
                              as_utc(r.created_at), r.record) for r in rows]
+
+
+_JSON_MEMO = threading.local()
+
+
+def _dumps(value) -> str:
+    """json.dumps (SQLAlchemy's default), once per object while put_many holds a memo: the objects are kept in it,
+    so an id cannot be reused meanwhile."""
+    memo = getattr(_JSON_MEMO, "texts", None)
+    if memo is None:
+        return json.dumps(value)
+    hit = memo.get(id(value))
+    if hit is None or hit[0] is not value:
+        hit = memo[id(value)] = (value, json.dumps(value))
+    return hit[1]
 
 
 def _pub(row: PublisherRow) -> dict:

@@ -83,13 +83,13 @@ def _clean(text) -> str:
     return text if text.isascii() else text.encode("utf-8", "replace").decode("utf-8")
 
 
-def _as_list(value) -> list:
-    return value if isinstance(value, list) else [value]
+_FIELDS_IN = ("id", *FACETS, *TEXT_FIELDS)
+assert set(spelling.FIELDS) <= set(TEXT_FIELDS) - set(COMMA_FACETS)  # so the words are the text fields' values
 
 
 def _to_tantivy(doc: dict) -> dict:
     out: dict = {}
-    for key in ("id", *FACETS, *TEXT_FIELDS):
+    for key in _FIELDS_IN:
         value = doc.get(key)
         values = value if isinstance(value, list) else [value]
         values = [_clean(v) for v in values if v]
@@ -101,7 +101,7 @@ def _to_tantivy(doc: dict) -> dict:
     out["title_sort"] = [_clean(doc.get("title")).lower()]
     out["modified"] = [_clean(doc.get("modified"))]
     out["readiness"] = [int(round(float(doc.get("readiness") or 0) * 10))]
-    out["words"] = [_clean(v) for name in spelling.FIELDS for v in _as_list(doc.get(name)) if v]
+    out["words"] = [v for name in spelling.FIELDS for v in out.get(name, ())]  # all text fields, cleaned above
     return out
 
 

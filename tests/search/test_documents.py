@@ -65,3 +65,17 @@ def _partial(node: dict):
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_generated_partial_records(record):
     same_score({"identifier": "generated", **record})
+
+
+def test_tantivy_words_are_the_cleaned_text_fields(seed_records, example_record):
+    """The Tantivy document's spelling words reuse its cleaned text fields: the same as cleaning them afresh."""
+    from catalogue.search import spelling
+    from catalogue.search.tantivy_engine import _clean, _to_tantivy
+
+    odd = {"identifier": "odd", "title": "Bad \ud800 text", "keyword": ["a", "", "b\ud800"], "publisher": "p",
+           "summary": None, "owner": {"organisation": "Org", "team": "\ud83d"}, "variables": [{"name": "X_1"}, "no"]}
+    for record in [*seed_records, example_record, odd]:
+        doc = search_document(record, "Publisher name")
+        want = [_clean(v) for name in spelling.FIELDS
+                for v in (doc.get(name) if isinstance(doc.get(name), list) else [doc.get(name)]) if v]
+        assert _to_tantivy(doc)["words"] == want and want
