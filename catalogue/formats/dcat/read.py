@@ -16,6 +16,30 @@ from catalogue.formats.normalise import (ID_PATTERN, MEDIA_TYPE, access_rights_i
                                          is_url, publisher_slug)
 
 
+class _Terms:
+    """A namespace whose terms are made once: an rdflib namespace makes a new URIRef on every attribute access, and
+    the mapping asks for hundreds of terms a record. Misspelt terms still raise, as the namespace does."""
+
+    def __init__(self, namespace):
+        self._namespace, self._items = namespace, {}
+
+    def __getattr__(self, name: str):
+        term = getattr(self._namespace, name)
+        setattr(self, name, term)
+        return term
+
+    def __getitem__(self, name: str):
+        term = self._items.get(name)
+        if term is None:
+            term = self._items[name] = self._namespace[name]
+        return term
+
+
+(RDF, RDFS, CSVW, DCTERMS, FOAF, ORG, OWL, PROV, SKOS, XSD, CAT, CDDO, DCAT, DCATAP, DQV, LOCN, SDO, TIME, VCARD) = (
+    _Terms(n) for n in (RDF, RDFS, CSVW, DCTERMS, FOAF, ORG, OWL, PROV, SKOS, XSD, CAT, CDDO, DCAT, DCATAP, DQV, LOCN,
+                        SDO, TIME, VCARD))
+
+
 def _theme_labels() -> list[str]:
     return list(dataset_schema()["properties"]["theme"]["items"]["enum"])
 
