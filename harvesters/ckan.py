@@ -15,11 +15,14 @@ from catalogue.formats.result import Mapped
 
 from harvesters.contract import HarvestError, Listing, RecordError, RemoteItem
 from harvesters.http import HarvestHTTPError, HarvestSession, parse_json
-from harvesters.prefetch import ahead
+from harvesters.prefetch import Ahead, ahead
 
 log = logging.getLogger("harvesters.ckan")
 SORT = "metadata_modified asc, id asc"
-PREFETCH = 2  # pages fetched ahead (in a thread) while the runner imports the current one
+ROWS = 500  # package_search page size unless the source's `rows` option says otherwise
+# The next page is fetched (in a thread) while the runner imports this one, unless this one is larger than
+# 1/AHEAD_SHARE of the response cap: so fetching ahead holds at most one such small page more than before.
+AHEAD_SHARE = 16
 
 
 class _Refused(Exception):
@@ -51,7 +54,7 @@ class CkanHarvester:
 
     def __init__(self, source: Source, session: HarvestSession, secret: str | None):
         self.source, self.session = source, session
-        self.rows = int(source.options.get("rows", 1000))
+        self.rows = int(source.options.get("rows", ROWS))
         self.fq = str(source.options.get("fq", "")).strip()
         self.ckan = RemoteCKAN(source.url.rstrip("/"), apikey=secret or None, user_agent=session.config.user_agent,
                                get_only=True, session=session)
@@ -59,6 +62,7 @@ class CkanHarvester:
             session.secret_headers |= {"X-CKAN-API-Key", "Authorization"}
         self._listing = Listing()
         self._high = ""
+        self._ahead: Ahead | None = None
 
     def _call(self, action: str, **params):
         """One Action API call. HarvestError if the source cannot be reached; _Refused if it answers wrongly."""
@@ -87,22 +91,30 @@ class CkanHarvester:
         user_fq = f"+({self.fq})" if self.fq else ""
         fq = " ".join(x for x in (user_fq, f"+metadata_modified:[{solr_date(since)} TO *]" if since else "") if x)
         paging = _Paging()
+        self._ahead = ahead(self._pages(fq, None, paging), hold=self._large)
         try:
-            for results in ahead(self._pages(fq, None, paging), depth=PREFETCH):
+            for results in self._ahead:
                 yield [self._item(pkg) for pkg in results]
         except _Refused as exc:
             if paging.count or paging.seen or not exc.fallback:
                 raise HarvestError(f"{self.source.name}: package_search: {exc}") from None
             log.warning("%s: package_search unavailable (%s); using package_list + package_show",
                         self.source.name, exc)
-            yield from ahead(self._list_and_show(), depth=PREFETCH)
+            self._ahead = ahead(self._list_and_show())
+            yield from self._ahead
             return
+        finally:
+            self._ahead.close()
         if since:  # an incremental run sees only changes: list what exists, to know what has gone
             self._listing = self._list_ids(user_fq)
         else:
             self._listing = Listing(ids=set(paging.seen), complete=paging.complete,
                                     note="" if paging.complete else
                                     f"listing ended early: {len(paging.seen)} of {paging.count} datasets seen")
+
+    def _large(self, _page) -> bool:
+        """The page just read is too large to hold another beside it (memory: see harvesters/http.py)."""
+        return self.session.last.get("bytes", 0) > self.session.config.max_bytes // AHEAD_SHARE
 
     def _item(self, pkg: dict) -> RemoteItem:
         mod = pkg.get("metadata_modified") if isinstance(pkg.get("metadata_modified"), str) else ""
@@ -172,6 +184,10 @@ class CkanHarvester:
 
     def listing(self) -> Listing:
         return self._listing
+
+    def ready(self) -> bool:
+        """During gather: whether the next batch has already arrived (pages are fetched ahead, in a thread)."""
+        return self._ahead is None or self._ahead.ready()
 
     def high_water(self) -> str:
         return self._high

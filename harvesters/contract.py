@@ -64,6 +64,9 @@ class Harvester(Protocol):
     def transform(self, payload: object, item: RemoteItem) -> Mapped:
         """Pure: raw payload -> record. Raises RecordError for payloads that are not records at all."""
 
+    # Optional: `ready() -> bool`, during gather, says whether the next batch has already arrived (a harvester that
+    # fetches ahead). When it has not, the runner stores what it has prepared instead of waiting.
+
 
 def canonical_json(payload) -> str:
     return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))

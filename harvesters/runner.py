@@ -142,6 +142,8 @@ def harvest(catalogue: Catalogue, repo: HarvestRepository, source: Source, *, fu
                 for batch in st.harvester.gather(since):
                     for item in batch:
                         _consider(st, item, pending)
+                    if not _next_ready(st.harvester):  # store now, while the source prepares the next batch
+                        _store(st, pending.take())
                     done = _saved(st, done, progress)
             except HarvestError:  # what was prepared before the source failed is still stored
                 _store(st, pending.take())
@@ -209,13 +211,20 @@ def _unchanged(st: _State, item: RemoteItem) -> ObjectInfo | None:
 
 @dataclass
 class _Pending:
-    """Records prepared for the store, across the source's pages, until CHUNK of them go in together."""
+    """Records prepared for the store, across the source's pages: they go in together when CHUNK are waiting, when
+    the source's next page has not arrived yet, or at the end."""
     rows: list[tuple] = field(default_factory=list)
     ids: set[str] = field(default_factory=set)
 
     def take(self) -> list[tuple]:
         rows, self.rows, self.ids = self.rows, [], set()
         return rows
+
+
+def _next_ready(harvester: Harvester) -> bool:
+    """Whether the harvester's next batch has already arrived (True when it cannot say: wait and store more at once)."""
+    ready = getattr(harvester, "ready", None)
+    return True if ready is None else ready()
 
 
 def _saved(st: _State, done: int, progress: Progress | None) -> int:

@@ -1,5 +1,7 @@
 """The runner's pipeline: pages are fetched ahead, records from several pages are stored together, and nothing that
 was prepared is lost when a later page fails or a record is listed twice."""
+import threading
+
 import pytest
 from tests.support.fake_servers import Reply, ckan_package
 from tests.support.fake_servers import fake_ckan  # noqa: F401 - fixture
@@ -29,17 +31,71 @@ def test_records_from_pages_before_a_broken_page_are_stored(empty_catalogue, fak
     assert len(repo.outcomes(result.run.id)) == 6  # saved with the run, not only returned
 
 
-def test_several_pages_go_into_one_store_batch(empty_catalogue, fake_ckan, monkeypatch):
-    cat = empty_catalogue
-    fake = fake_ckan([ckan_package(i) for i in range(10)])
-    add_source(cat, "portal", "ckan", fake.url, options={"rows": "2"})
+def _count_writes(monkeypatch, on_write=None) -> list[int]:
     sizes = []
     save_many = Catalogue.save_many
-    monkeypatch.setattr(Catalogue, "save_many", lambda self, recs, **kw: sizes.append(len(recs)) or
-                        save_many(self, recs, **kw))
-    result = run(cat, "portal")
-    assert result.run.status == "complete" and result.run.totals["created"] == 10
-    assert sizes == [10]  # five pages, one write
+
+    def counted(self, recs, **kw):
+        sizes.append(len(recs))
+        if on_write:
+            on_write()
+        return save_many(self, recs, **kw)
+    monkeypatch.setattr(Catalogue, "save_many", counted)
+    return sizes
+
+
+def test_the_runner_stores_while_the_next_page_is_on_its_way(empty_catalogue, fake_ckan, monkeypatch):
+    cat = empty_catalogue
+    fake = fake_ckan([ckan_package(i) for i in range(5)])
+    stored, served_after_a_store = threading.Event(), []
+
+    def hold_page_two(req):
+        if req.path.endswith("package_search") and req.query.get("start") == "2":
+            served_after_a_store.append(stored.wait(10))
+        return None
+    fake.override = hold_page_two
+    add_source(cat, "portal", "ckan", fake.url, options={"rows": "2"})
+    sizes = _count_writes(monkeypatch, stored.set)
+    result = run(cat, "portal", http=HttpConfig(**{**FAST.__dict__, "read_timeout": 15.0, "total_timeout": 20.0}))
+    assert result.run.status == "complete" and result.run.totals["created"] == 5
+    assert served_after_a_store == [True] and sizes[0] == 2 and sum(sizes) == 5
+
+
+class _Pages:
+    """A source with three pages of two records; `ready` as given (None: the harvester cannot say)."""
+    transform_version = "test-1"
+
+    def __init__(self, ready):
+        if ready is not None:
+            self.ready = lambda: ready
+
+    def gather(self, since):
+        for page in range(3):
+            yield [RemoteItem(f"r{n}", payload=ckan_package(n)) for n in (2 * page, 2 * page + 1)]
+
+    def listing(self):
+        return Listing(ids={f"r{n}" for n in range(6)}, complete=True)
+
+    def high_water(self):
+        return ""
+
+    def fetch(self, item):
+        return item.payload
+
+    def transform(self, payload, item):
+        from catalogue.formats.ckan import transform_package
+        return transform_package(payload)
+
+
+@pytest.mark.parametrize("ready, writes", [(True, [6]), (None, [6]), (False, [2, 2, 2])])
+def test_pages_that_are_already_here_go_into_one_store_batch(empty_catalogue, monkeypatch, ready, writes):
+    cat = empty_catalogue
+    monkeypatch.setattr(runner, "make_harvester", lambda source, session, secret: _Pages(ready))
+    add_source(cat, "paged", "ckan", "http://127.0.0.1:9")
+    sizes = _count_writes(monkeypatch)
+    result = run(cat, "paged")
+    assert result.run.status == "complete" and result.run.totals["created"] == 6
+    assert sizes == writes
 
 
 def test_a_payload_that_changed_is_stored_again(empty_catalogue, fake_ckan):
@@ -93,3 +149,17 @@ def test_a_record_listed_twice_is_stored_then_updated(empty_catalogue, monkeypat
     assert [(o["remote_id"], o["action"]) for o in result.outcomes] == [("r1", "created"), ("r2", "created"),
                                                                         ("r1", "updated")]
     assert cat.store.get("ds-0001").title == "Dataset 0001 retitled"
+
+
+def test_after_a_large_page_the_next_is_fetched_only_when_this_one_is_stored(empty_catalogue, fake_ckan, monkeypatch):
+    cat = empty_catalogue
+    big = "x" * 100_000  # two of these make a page over 1/16 of the 2 MB cap of these tests
+    fake = fake_ckan([ckan_package(i, notes=big) for i in range(6)])
+    events = []
+    fake.override = lambda req: events.append(("page", req.query.get("start"))) if req.path.endswith(
+        "package_search") else None
+    add_source(cat, "portal", "ckan", fake.url, options={"rows": "2"})
+    _count_writes(monkeypatch, lambda: events.append(("store", None)))
+    result = run(cat, "portal")
+    assert result.run.status == "complete" and result.run.totals["created"] == 6
+    assert events == [("page", "0"), ("store", None), ("page", "2"), ("store", None), ("page", "4"), ("store", None)]

@@ -72,3 +72,52 @@ def test_closing_early_stops_the_thread_and_closes_the_source():
     it.close()
     assert closed.wait(5)
     assert not [t for t in threading.enumerate() if t.name == "harvest-prefetch"]
+
+
+def test_ready_says_whether_the_next_item_has_arrived():
+    release = threading.Event()
+
+    def items():
+        yield 1
+        release.wait(5)
+        yield 2
+
+    it = ahead(items(), depth=1)
+    assert next(it) == 1
+    assert not it.ready()  # the producer is held
+    release.set()
+    for _ in range(100):
+        if it.ready():
+            break
+        threading.Event().wait(0.05)
+    assert it.ready() and next(it) == 2
+
+
+def test_closing_one_never_iterated_stops_its_thread():
+    closed = threading.Event()
+
+    def items():
+        try:
+            yield from range(10)
+        finally:
+            closed.set()
+
+    it = ahead(items(), depth=1)
+    it.close()
+    assert closed.wait(5)
+
+
+def test_after_an_item_it_must_hold_it_waits_to_be_asked_for_the_next():
+    produced = []
+
+    def items():
+        for n in range(4):
+            produced.append(n)
+            yield n
+
+    it = ahead(items(), depth=2, hold=lambda n: n == 1)
+    assert next(it) == 0
+    assert next(it) == 1
+    threading.Event().wait(0.3)
+    assert produced == [0, 1]  # nothing after the held item while it is in use
+    assert list(it) == [2, 3]
