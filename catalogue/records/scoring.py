@@ -36,27 +36,32 @@ class Score:
 def _checks(record: dict) -> dict[str, list[tuple[str, bool]]]:
     """Per component: (thing that counts, present?) pairs. The score is the fraction present."""
     variables = [v for v in record.get("variables") or [] if isinstance(v, dict)]
-    keys = [v for v in variables if v.get("linkageRole")]
     cov = record.get("coverage") or {}
     iao = record.get("informationAssetOwner") or {}
     access = record.get("access") or {}
     linkage = record.get("linkage") or {}
     prov = record.get("provenance") or {}
+    described = typed = keys = collected = 0  # one pass over the variables (a record may have hundreds)
+    coded = False
+    for v in variables:
+        described += filled(v.get("description"))
+        typed += filled(v.get("dataType"))
+        if v.get("linkageRole"):
+            keys += 1
+            collected += filled(v.get("collectionMethod"))
+        coded = coded or filled(v.get("codeList"))
 
-    def share(items, test, what):
-        if not items:
+    def share(total, done, what):
+        if not total:
             return [(what, False)]
-        done = sum(1 for v in items if test(v))
-        return [(f"{what} ({len(items) - done} of {len(items)} missing)" if done < len(items) else what,
-                 done / len(items))]
+        return [(f"{what} ({total - done} of {total} missing)" if done < total else what, done / total)]
 
     return {
         "variables": [("a data dictionary (variables)", bool(variables))]
-        + share(variables, lambda v: filled(v.get("description")), "variable descriptions")
-        + share(variables, lambda v: filled(v.get("dataType")), "variable data types"),
+        + share(len(variables), described, "variable descriptions")
+        + share(len(variables), typed, "variable data types"),
         "linkage_keys": [("variables marked with a linkage role", bool(keys))],
-        "linkage_collection": share(keys, lambda v: filled(v.get("collectionMethod")),
-                                    "how each linkage variable was collected"),
+        "linkage_collection": share(keys, collected, "how each linkage variable was collected"),
         "coverage": [("coverage start date", filled(cov.get("temporalStart"))),
                      ("UK nations covered", filled(cov.get("nations"))),
                      ("population described", filled(cov.get("population"))),
@@ -73,8 +78,7 @@ def _checks(record: dict) -> dict[str, list[tuple[str, bool]]]:
                             ("linkage method documentation", filled(linkage.get("methodDocumentation"))),
                             ("linkage quality notes", filled(linkage.get("qualityNotes")))],
         "standards": [("data standards followed", filled(prov.get("standards"))),
-                      ("code lists or standards for coded variables",
-                       any(filled(v.get("codeList")) for v in variables))],
+                      ("code lists or standards for coded variables", coded)],
     }
 
 
