@@ -99,7 +99,8 @@ bench-harvest: install
 	CKAN_PEER_HOME=$(CKAN_PEER_HOME) bash "$(CKAN_PEER)/start_ckan.sh" && \
 	$(CKAN_PEER_HOME)/venv/bin/python "$(CKAN_PEER)/seed_ckan.py" --url $(CKAN_URL) \
 	  --apikey-file $(CKAN_PEER_HOME)/run/apikey --count 1000 --workers 4 && \
-	$(BIN)/python benchmarks/bench_harvest.py --url $(CKAN_URL) || status=$$?; \
+	( for e in $(if $(filter both,$(ENGINE)),whoosh tantivy,$(ENGINE)); do \
+	  $(BIN)/python benchmarks/bench_harvest.py --url $(CKAN_URL) --engine $$e --repeat 3 || exit 1; done ) || status=$$?; \
 	CKAN_PEER_HOME=$(CKAN_PEER_HOME) bash "$(CKAN_PEER)/stop_ckan.sh" || true; \
 	exit $$status
 

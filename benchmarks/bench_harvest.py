@@ -3,7 +3,7 @@
 Prints records/s for the whole run (gather, transform, validate, store, index) next to the time it takes only to
 download the same package_search pages, then one JSON line. Target: >= 1,000 records/s end to end.
 
-    python benchmarks/bench_harvest.py --url http://127.0.0.1:5050 [--rows 1000] [--engine whoosh|tantivy]
+    python benchmarks/bench_harvest.py --url http://127.0.0.1:5050 [--rows 500] [--engine whoosh|tantivy]
                                        [--repeat 3] [--profile]
 
 On a shared machine wall time mostly measures the other processes, so each run also says where its main thread's
@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from catalogue.provenance import Source  # noqa: E402
 from catalogue.records.service import Catalogue  # noqa: E402
 from catalogue.settings import Settings  # noqa: E402
-from harvesters.ckan import SORT  # noqa: E402
+from harvesters.ckan import ROWS, SORT  # noqa: E402
 from harvesters.http import HarvestSession, parse_json  # noqa: E402
 from harvesters.runner import harvest  # noqa: E402
 from harvesters.store import HarvestRepository  # noqa: E402
@@ -125,7 +125,7 @@ def one_run(url: str, rows: int, engine: str, profiler: cProfile.Profile | None,
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--url", default=os.environ.get("CATALOGUE_CKAN_URL", "http://127.0.0.1:5050"))
-    ap.add_argument("--rows", type=int, default=1000, help="package_search page size")
+    ap.add_argument("--rows", type=int, default=ROWS, help=f"package_search page size (the harvester's: {ROWS})")
     ap.add_argument("--engine", default="whoosh", choices=("whoosh", "tantivy"), help="search engine")
     ap.add_argument("--repeat", type=int, default=1, help="harvests, each into a fresh store (medians reported)")
     ap.add_argument("--profile", action="store_true", help="print the top functions of the first run")

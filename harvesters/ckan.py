@@ -19,10 +19,10 @@ from harvesters.prefetch import Ahead, ahead
 
 log = logging.getLogger("harvesters.ckan")
 SORT = "metadata_modified asc, id asc"
-ROWS = 500  # package_search page size unless the source's `rows` option says otherwise
+ROWS = 1000  # package_search page size unless the source's `rows` option says otherwise
 # The next page is fetched (in a thread) while the runner imports this one, unless this one is larger than
 # 1/AHEAD_SHARE of the response cap: so fetching ahead holds at most one such small page more than before.
-AHEAD_SHARE = 16
+AHEAD_SHARE = 8
 
 
 class _Refused(Exception):

@@ -153,7 +153,7 @@ def test_a_record_listed_twice_is_stored_then_updated(empty_catalogue, monkeypat
 
 def test_after_a_large_page_the_next_is_fetched_only_when_this_one_is_stored(empty_catalogue, fake_ckan, monkeypatch):
     cat = empty_catalogue
-    big = "x" * 100_000  # two of these make a page over 1/16 of the 2 MB cap of these tests
+    big = "x" * 200_000  # two of these make a page over 1/8 of the 2 MB cap of these tests
     fake = fake_ckan([ckan_package(i, notes=big) for i in range(6)])
     events = []
     fake.override = lambda req: events.append(("page", req.query.get("start"))) if req.path.endswith(
