@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -25,32 +26,39 @@ from catalogue.sparql.service import SparqlService
 KEY = "catalogue_services"
 
 
-class RecentRecords:
-    """The variables of the records search pages showed lately, by id, with what they matched per query: a page of
-    hits then needs no store read. Exact, like the other projections: every call first drops the records the
-    store's change marks say changed (one indexed query; none when the revision counter has not moved)."""
+class MatchedVariables:
+    """Which variables of a record matched a query, kept for the records recent search pages showed: a page seen
+    before needs no store read, and the others one lean read (Store.records: no copies) of their records. Exact,
+    like the other projections: every call first drops the records the store's change marks say changed (one
+    indexed query; none when the revision counter has not moved)."""
 
-    LIMIT = 2000  # records kept (about 10 kB each), least recently shown dropped first
-    MEMO = 16  # queries remembered per record
+    LIMIT = 5000  # records kept, least recently shown dropped first (each holds only what pages show of its matches)
+    MEMO = 8  # queries kept per record
 
     def __init__(self, catalogue: Catalogue):
         self.catalogue = catalogue
         self._seq: int | None = None
-        self._items: OrderedDict[str, dict] = OrderedDict()
+        self._items: OrderedDict[str, dict] = OrderedDict()  # id -> {query key: matches}
         self._lock = threading.Lock()
 
-    def get(self, ids: list[str]) -> dict[str, dict]:
-        """{id: {"record": {"variables": ...}, "memo": {...}}} for the published records among `ids`."""
+    def get(self, ids: list[str], key, compute) -> dict[str, list]:
+        """{id: compute(record)} for the published records among `ids`; `key` names the query `compute` answers."""
         with self._lock:
             self._catch_up()
-            missing = [i for i in dict.fromkeys(ids) if i not in self._items]
-            for d in self.catalogue.datasets_by_id(missing) if missing else []:
-                self._items[d.id] = {"record": {"variables": d.record.get("variables")}, "memo": {}}
-            found = {}
-            for i in ids:
-                if i in self._items:
-                    self._items.move_to_end(i)
-                    found[i] = self._items[i]
+            found, todo = {}, []
+            for ident in dict.fromkeys(ids):
+                memo = self._items.get(ident)
+                if memo is not None and key in memo:
+                    self._items.move_to_end(ident)
+                    found[ident] = memo[key]
+                else:
+                    todo.append(ident)
+            for ident, _publisher, record in self.catalogue.store.records(todo) if todo else []:
+                memo = self._items.setdefault(ident, {})
+                self._items.move_to_end(ident)
+                if len(memo) >= self.MEMO:
+                    memo.pop(next(iter(memo)))
+                found[ident] = memo[key] = compute(record)
             while len(self._items) > self.LIMIT:
                 self._items.popitem(last=False)
             return found
@@ -70,32 +78,26 @@ class RecentRecords:
             mark = max([mark, *(seq for _i, seq, _s in marks)])
         self._seq = mark
 
-    def remember(self, entry: dict, key, compute):
-        """What `compute` gives for `key` on this record, computed once (the record changing drops the entry)."""
-        with self._lock:
-            memo = entry["memo"]
-            if key not in memo:
-                if len(memo) >= self.MEMO:
-                    memo.pop(next(iter(memo)))
-                memo[key] = compute()
-            return memo[key]
-
 
 class PublishedCount:
-    """How many datasets are published, counted again only when the store's revision counter has moved (a count
-    is a walk of the status index: about 5 ms at 100,000 records; the counter is one index lookup)."""
+    """How many datasets are published, for the search page's "Search N datasets". Counting walks the status index
+    (about 5 ms at 100,000 records); the revision counter is one index lookup. So the count is taken again only
+    when the counter has moved, and at most once every MAX_AGE seconds while writes keep coming: the number may then
+    lag a write by up to MAX_AGE, less than the 2 s a search may take to see it."""
 
-    def __init__(self, catalogue: Catalogue):
-        self.catalogue = catalogue
-        self._cached: tuple[int, int] | None = None  # (revision counter, count)
+    MAX_AGE = 1.0  # seconds
+
+    def __init__(self, catalogue: Catalogue, clock=time.monotonic):
+        self.catalogue, self.clock = catalogue, clock
+        self._cached: tuple[int, float, int] | None = None  # (revision counter, when, count)
 
     def __call__(self) -> int:
-        mark = self.catalogue.change_mark()
+        mark, now = self.catalogue.change_mark(), self.clock()
         cached = self._cached
-        if cached is None or cached[0] != mark:
-            # read after the counter: a write landing in between moves the counter, so the next call counts again
-            cached = self._cached = (mark, self.catalogue.count())
-        return cached[1]
+        if cached is None or (cached[0] != mark and now - cached[1] >= self.MAX_AGE):
+            # counted after reading the counter: a write landing in between moves it, so it is counted next time
+            cached = self._cached = (mark, now, self.catalogue.count())
+        return cached[2]
 
 
 @dataclass(eq=False)
@@ -127,8 +129,8 @@ class Services:
         return PendingUploads(self.catalogue)
 
     @cached_property
-    def recent_records(self) -> RecentRecords:
-        return RecentRecords(self.catalogue)
+    def matched_variables(self) -> MatchedVariables:
+        return MatchedVariables(self.catalogue)
 
     @cached_property
     def published_count(self) -> PublishedCount:

@@ -14,18 +14,19 @@ def records_of(ids: list[str]) -> dict[str, dict]:
 
 def add_matched_variables(hits: list[dict], q: str, roles: list[str], limit: int = 5) -> None:
     """Give each dataset search hit its "matched_variables" (the first `limit`, as dicts with a "text" such as
-    'NEWNHSNO, NHS number (linkage key)') and "more_matched_variables": the records come from the recently shown
-    ones (web/services.py RecentRecords), read from the store only when new or changed."""
+    'NEWNHSNO, NHS number (linkage key)') and "more_matched_variables": kept per record and query
+    (web/services.py MatchedVariables), so only records new to this query, or changed, are read."""
     for hit in hits:
         hit["matched_variables"], hit["more_matched_variables"] = [], 0
     if not hits or not (parse_query(q or "") or roles):
         return
-    recent = services().recent_records
-    entries = recent.get([h["id"] for h in hits])
-    key = (q or "", tuple(roles))
+    q = q or ""
+
+    def shown(record: dict) -> tuple[list[dict], int]:
+        found = matched_variables(record, q, roles)
+        return [m.to_dict() for m in found[:limit]], max(0, len(found) - limit)
+
+    pages = services().matched_variables.get([h["id"] for h in hits], (q, tuple(roles), limit), shown)
     for hit in hits:
-        entry = entries.get(hit["id"])
-        found = [] if entry is None else recent.remember(
-            entry, key, lambda: matched_variables(entry["record"], q or "", roles))
-        hit["matched_variables"] = [m.to_dict() for m in found[:limit]]
-        hit["more_matched_variables"] = max(0, len(found) - limit)
+        first, more = pages.get(hit["id"], ([], 0))
+        hit["matched_variables"], hit["more_matched_variables"] = [dict(m) for m in first], more

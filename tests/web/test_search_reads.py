@@ -7,7 +7,7 @@ import pytest
 from catalogue.search.variables import matched_variables
 
 from tests.linkage.records import record, save
-from web.services import RecentRecords
+from web.services import MatchedVariables, PublishedCount
 
 pytestmark = pytest.mark.postgres
 QUERIES = ["/search.json?q=nhs+number", "/search.json?q=school+pupils", "/search.json?linkage_key=uprn",
@@ -21,9 +21,9 @@ def _direct(app, hit: dict, q: str, roles: list[str], limit: int = 5) -> tuple[l
     return [m.to_dict()["text"] for m in found[:limit]], max(0, len(found) - limit)
 
 
-@pytest.mark.parametrize("limit", [RecentRecords.LIMIT, 3])  # 3: records dropped and read again between pages
+@pytest.mark.parametrize("limit", [MatchedVariables.LIMIT, 3])  # 3: records dropped and read again between pages
 def test_matched_variables_are_those_of_a_fresh_read(app, monkeypatch, limit):
-    monkeypatch.setattr(RecentRecords, "LIMIT", limit)
+    monkeypatch.setattr(MatchedVariables, "LIMIT", limit)
     client = app.test_client()
     for _ in range(2):  # the first pass reads the store, the second is served from what the first kept
         for url in QUERIES:
@@ -51,14 +51,45 @@ def test_a_changed_record_shows_its_new_variables_at_once(writable_app):
     assert _shown(client, "cachetest-a") == ["NHSNUM_NEW, nhs-number of the person (linkage key)"]
 
 
-def test_the_dataset_count_follows_writes(writable_app):
+def test_the_dataset_count_follows_writes(writable_app, monkeypatch):
     cat = writable_app.extensions["catalogue_services"].catalogue
+    counter = writable_app.extensions["catalogue_services"].published_count
+    now = [1000.0]
+    monkeypatch.setattr(counter, "clock", lambda: now[0])
     client = writable_app.test_client()
-    before = client.get("/search.json").get_json()["total_datasets"]
+
+    def shown() -> int:
+        return client.get("/search.json").get_json()["total_datasets"]
+
+    before = shown()
     assert before == cat.count() > 0
     assert f"Search {before} datasets" in client.get("/search").get_data(as_text=True)
+    now[0] += PublishedCount.MAX_AGE
     save(cat, record("cachetest-count"))
-    assert client.get("/search.json").get_json()["total_datasets"] == before + 1
+    assert shown() == before + 1  # the count was old enough: taken again at once
     cat.withdraw("cachetest-count", reason="test", author="test", route="test")
-    assert client.get("/search.json").get_json()["total_datasets"] == before
+    assert shown() == before + 1  # counted less than MAX_AGE ago: may lag the write ...
+    now[0] += PublishedCount.MAX_AGE
+    assert shown() == before  # ... by MAX_AGE at most
     assert f"Search {before} datasets" in client.get("/search").get_data(as_text=True)
+    counted = []
+    monkeypatch.setattr(cat, "count", lambda: counted.append(1) or 0)
+    now[0] += 60
+    assert shown() == before and not counted  # nothing written since: the number kept, no count taken
+
+
+def test_hits_carry_every_field_of_the_engines_hits(app):
+    from werkzeug.datastructures import MultiDict
+
+    from web.views.search import parse_query
+
+    cat = app.extensions["catalogue_services"].catalogue
+    client = app.test_client()
+    for url in QUERIES:
+        data = client.get(url).get_json()
+        args = MultiDict([tuple(p.split("=", 1)) for p in url.split("?", 1)[1].split("&")])
+        expected = cat.search(parse_query(MultiDict((k, v.replace("+", " ")) for k, v in args.items(multi=True)),
+                                          data["page_size"])).to_dict()["hits"]
+        assert len(data["hits"]) == len(expected)
+        assert [{k: h[k] for k in e} for h, e in zip(data["hits"], expected)] == expected, url
+        assert all({"url", "band_label", "matched_variables"} <= set(h) for h in data["hits"])

@@ -115,7 +115,8 @@ def search_view_data(q: SearchQuery, show: str | None = None) -> dict:
     facets = [_facet(name, q, result.facets.get(name, []), labels, show) for name in FACETS]
     selected = _selected(q, labels)
     hits = []
-    for h in result.to_dict()["hits"]:
+    for hit in result.hits:  # the fields of Hit, as SearchResult.to_dict() gives them, without its deep copy
+        h = {**vars(hit), "nations": list(hit.nations), "matched": list(hit.matched)}
         h["band_label"] = bands.get(h["band"], h["band"])
         h["url"] = url_for("datasets.dataset", name=h["id"])
         hits.append(h)
