@@ -31,7 +31,7 @@ from catalogue.formats.rdf_io import guess_format, parse_rdf
 HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _TYPED_STRING = re.compile(rb"\^\^\s*\S*string")  # "..."^^xsd:string, or anything that may be one
-_LINE_BREAKS = re.compile("[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")  # where str.splitlines() also breaks
+_LINE_BREAKS = "\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"  # where str.splitlines() breaks a line, but for \n
 # Terms asked for on every subject or triple, made once (a namespace makes a new term on every attribute access)
 _TYPE, _DATASET, _CATALOG = RDF.type, DCAT.Dataset, DCAT.Catalog
 _TYPE_IRI = str(_TYPE)  # compared with str.__eq__: a predicate is an IRI, and rdflib's own == is Python code
@@ -42,7 +42,7 @@ _NEXT = (HYDRA.next, HYDRA.nextPage)
 class Page:
     """A page's triples as subject -> predicate -> [objects], with what the harvester asks of the whole page (its
     datasets, catalogues, which catalogues list each dataset, hydra:next links) found in one pass. Terms are plain
-    URIRef, BNode and Literal (not subclasses), so a type check is a comparison."""
+    URIRef, BNode and Literal (not subclasses), so a type check is a comparison, and equal terms are one object."""
 
     def __init__(self, spo: dict):
         self.spo = spo
@@ -64,9 +64,10 @@ class Page:
             for p in _NEXT:
                 self.next_links += ps.get(p, ())
         self.stop = set(self.datasets) | set(catalogues)  # where a dataset's payload ends
-        self.own = {ds: ds for ds in self.datasets}  # a dataset given from outside -> the page's own term
-        self.n3: dict = {}  # term -> term.n3(), what blank node labels hash
-        self.nt: dict = {}  # term -> the term as rdflib's N-Triples writer writes it
+        self.own = {ds: ds for ds in (*self.datasets, *self.listed_by)}  # a term from outside -> the page's own
+        self.n3: dict = {}  # IRI -> its n3(), what blank node labels hash, and how rdflib's N-Triples writer writes it
+        self.literals: dict = {}  # id(literal) -> (literal, as N-Triples writes it, its n3()): rdflib's hash of a
+        # literal is Python code, and the page holds each literal as one object
 
     def value(self, s, p):
         """The first object of (s, p), as rdflib's Graph.value gives it; None if there is none."""
@@ -104,8 +105,9 @@ def collector_paused():
 
 def page_of_graph(graph: Graph) -> Page:
     spo: dict = {}
+    same: dict = {}  # term -> the first equal one: equal terms are one object on a page
     for triple in graph:
-        s, p, o = (t if type(t) in _PLAIN else _plain(t) for t in triple)
+        s, p, o = (same.setdefault(t, t) if type(t) in _PLAIN else same.setdefault(t, _plain(t)) for t in triple)
         ps = spo.get(s)
         if ps is None:
             spo[s] = {p: [o]}
@@ -130,6 +132,7 @@ def _plain(term):
 
 def _oxigraph_spo(data: bytes, fmt, base: str | None) -> dict:
     terms: dict = {}  # pyoxigraph term -> its rdflib term, made once
+    literals: dict = {}  # rdflib literal -> the first equal one ("01"^^xsd:integer is "1"^^xsd:integer to rdflib)
 
     def convert(t):
         if isinstance(t, NamedNode):
@@ -141,6 +144,8 @@ def _oxigraph_spo(data: bytes, fmt, base: str | None) -> dict:
         else:
             datatype = t.datatype.value
             made = Literal(t.value) if datatype == _XSD_STRING else Literal(t.value, datatype=URIRef(datatype))
+        if type(made) is Literal:
+            made = literals.setdefault(made, made)
         terms[t] = made
         return made
 
@@ -170,39 +175,49 @@ def cut(page: Page, ds, stop: set | None = None) -> tuple[str, list | None]:
     """(canonical N-Triples, its triples in line order: the graph that text parses to, or None if a literal holds a
     line break N-Triples cannot carry). stop: where the payload ends, by default the page's datasets and catalogues."""
     spo, stop, ds = page.spo, page.stop if stop is None else stop, page.own.get(ds, ds)
-    sub: dict = {}  # triple -> None: a set in insertion order, with a graph's idea of equal terms
+    sub: dict = {}  # (s, p, id(o)) -> o: the triples, each once, in the order found (equal terms are one object)
     _closure(spo, ds, sub, stop)  # the dataset itself is where the walk starts: never stopped at
     for cat in page.listed_by.get(ds, ()):  # the catalogue's publisher is the fallback publisher
-        sub[(cat, _IN_CATALOG, ds)] = None
+        sub[(cat, _IN_CATALOG, id(ds))] = ds
         for pub in spo[cat].get(_PUBLISHER, ()):
-            sub[(cat, _PUBLISHER, pub)] = None
+            sub[(cat, _PUBLISHER, id(pub))] = pub
             _closure(spo, pub, sub, stop)
-    triples = list(sub)
+    triples = [(s, p, o) for (s, p, _id), o in sub.items()]
     labels = _bnode_labels(page, triples)
-    nt, rows = page.nt, {}
+    n3, rows = page.n3, {}
     for s, p, o in triples:
         if type(s) is BNode:
             s = labels[s]
             s_text = "_:" + s
         else:
-            s_text = nt.get(s) or _nt(nt, s)
+            s_text = n3.get(s) or _n3(n3, s)
         if type(o) is BNode:
             o = labels[o]
             o_text = "_:" + o
+        elif type(o) is Literal:
+            o_text = _literal(page, o)[1]
         else:
-            o_text = nt.get(o) or _nt(nt, o)
-        rows[s_text + " " + (nt.get(p) or _nt(nt, p)) + " " + o_text + " ."] = (s, p, o)
+            o_text = n3.get(o) or _n3(n3, o)
+        rows[s_text + " " + (n3.get(p) or _n3(n3, p)) + " " + o_text + " ."] = (s, p, o)
     text = "\n".join(rows)
-    if _LINE_BREAKS.search(text) or text.count("\n") != len(rows) - 1:  # a row that is not one line of the text
+    if any(c in text for c in _LINE_BREAKS) or text.count("\n") != len(rows) - 1:  # a row that is not one line
         lines = sorted(line for line in text.splitlines() if line.strip())
         return "\n".join(lines) + "\n", None
     lines = sorted(rows)
     return "\n".join(lines) + "\n", [rows[line] for line in lines]
 
 
-def _nt(cache: dict, term) -> str:
-    text = cache[term] = _quoteLiteral(term) if type(term) is Literal else term.n3()
+def _n3(cache: dict, term) -> str:
+    text = cache[term] = term.n3()
     return text
+
+
+def _literal(page: Page, lit: Literal) -> tuple:
+    """(the literal, as rdflib's N-Triples writer writes it (more simply quoted than by n3()), its n3())."""
+    found = page.literals.get(id(lit))
+    if found is None or found[0] is not lit:  # (a literal from outside the page)
+        found = page.literals[id(lit)] = (lit, _quoteLiteral(lit), lit.n3())
+    return found
 
 
 def _closure(spo: dict, start, sub: dict, stop: set) -> None:
@@ -215,7 +230,7 @@ def _closure(spo: dict, start, sub: dict, stop: set) -> None:
         for p, objects in spo.get(node, {}).items():
             follow = not str.__eq__(p, _TYPE_IRI)
             for o in objects:
-                sub[(node, p, o)] = None
+                sub[(node, p, id(o))] = o
                 if follow and type(o) is not Literal and o not in seen and o not in stop:
                     stack.append(o)
 
@@ -248,6 +263,8 @@ def _bnode_labels(page: Page, triples: list) -> dict:
                 for p, o in below.get(node, ()):
                     if type(o) is BNode:
                         o_text = "_:" + memo[o] if o in memo else "_:cycle"
+                    elif type(o) is Literal:
+                        o_text = _literal(page, o)[2]
                     else:
                         o_text = n3.get(o) or _n3(n3, o)
                     parts.append((n3.get(p) or _n3(n3, p)) + " " + o_text)
@@ -261,11 +278,6 @@ def _bnode_labels(page: Page, triples: list) -> dict:
             stack.append((node, True))
             stack.extend((o, False) for _p, o in below.get(node, ()) if type(o) is BNode and o not in memo)
     return memo
-
-
-def _n3(cache: dict, term) -> str:
-    text = cache[term] = term.n3()
-    return text
 
 
 class PayloadGraph:

@@ -14,7 +14,6 @@ from catalogue.formats.dcat.write import catalogue_graph
 from catalogue.formats.rdf_io import RDFError, parse_rdf
 from catalogue.provenance import Source
 from harvesters import dcat
-from harvesters.contract import RemoteItem
 from harvesters.dcat import DcatHarvester
 from harvesters.dcat_page import PayloadGraph, cut, read_page
 from harvesters.http import HarvestSession

@@ -52,7 +52,9 @@ def _rank(lit: Literal) -> int:
 def _literals(g: Graph, s: Node, p: URIRef) -> list[Literal]:
     """Literal values in the best language present: @en, else no language, else any."""
     lits = [o for o in g.objects(s, p) if isinstance(o, Literal)]
-    best = min((_rank(x) for x in lits), default=0)
+    if len(lits) < 2:  # most values: nothing to choose between
+        return lits
+    best = min(_rank(x) for x in lits)
     return [x for x in lits if _rank(x) == best]
 
 
@@ -60,7 +62,7 @@ def _text(g: Graph, s: Node, *props: URIRef) -> str | None:
     for p in props:
         lits = _literals(g, s, p)
         if lits:
-            return min(str(x) for x in lits)
+            return str(lits[0]) if len(lits) == 1 else min(str(x) for x in lits)
     return None
 
 
