@@ -61,7 +61,15 @@ def _url(query: SearchQuery, endpoint: str = "search.search", **change) -> str:
         params.append(("page", str(page)))
     if change.get("show"):
         params.append(("show", change["show"]))
-    return _base(endpoint) + ("?" + urlencode(params) if params else "")
+    return _base(endpoint) + ("?" + "&".join(_encoded(pair) for pair in params) if params else "")
+
+
+def _encoded(pair: tuple[str, str]) -> str:
+    """urlencode() of one parameter, once per request: a results page's 40 or so links share most of them."""
+    memo = g.setdefault("search_params", {})
+    if pair not in memo:
+        memo[pair] = urlencode([pair])
+    return memo[pair]
 
 
 def _base(endpoint: str) -> str:
