@@ -26,6 +26,7 @@ from rdflib.namespace import DCTERMS
 from rdflib.plugins.serializers.nt import _quoteLiteral
 
 from catalogue.formats.dcat import DCAT
+from catalogue.formats.dcat.read import TERMS
 from catalogue.formats.rdf_io import guess_format, parse_rdf
 
 HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
@@ -287,7 +288,12 @@ class PayloadGraph:
 
     def __init__(self, triples: list):
         spo: dict = {}
+        named: dict = {}  # predicate -> the mapping's own object for it, where it has one (TERMS)
         for s, p, o in triples:  # the rows are distinct: no need to drop repeats
+            q = named.get(p)
+            if q is None:
+                q = named[p] = TERMS.get(str(p), p)
+            p = q
             ps = spo.get(s)
             if ps is None:
                 spo[s] = {p: [o]}

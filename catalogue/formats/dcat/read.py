@@ -16,6 +16,11 @@ from catalogue.formats.normalise import (ID_PATTERN, MEDIA_TYPE, access_rights_i
                                          is_url, publisher_slug)
 
 
+# Every term the mapping has named, by IRI, one object each: a graph whose predicates are these objects is read
+# quicker (a dict finds the very object without rdflib's Python-level ==). harvesters.dcat_page uses it.
+TERMS: dict[str, URIRef] = {}
+
+
 class _Terms:
     """A namespace whose terms are made once: an rdflib namespace makes a new URIRef on every attribute access, and
     the mapping asks for hundreds of terms a record. Misspelt terms still raise, as the namespace does."""
@@ -25,13 +30,15 @@ class _Terms:
 
     def __getattr__(self, name: str):
         term = getattr(self._namespace, name)
+        term = TERMS.setdefault(str(term), term)
         setattr(self, name, term)
         return term
 
     def __getitem__(self, name: str):
         term = self._items.get(name)
         if term is None:
-            term = self._items[name] = self._namespace[name]
+            term = self._namespace[name]
+            term = self._items[name] = TERMS.setdefault(str(term), term)
         return term
 
 
