@@ -7,7 +7,6 @@ DCAT profile's graph -> record direction).
 """
 from __future__ import annotations
 
-import gc
 import hashlib
 import re
 from pathlib import Path
@@ -24,7 +23,7 @@ from catalogue.formats.result import Mapped
 from catalogue.provenance import Source
 
 from harvesters.contract import HarvestError, Listing, RemoteItem, auth_headers
-from harvesters.dcat_page import Page, PayloadGraph, cut, page_of_graph, read_page
+from harvesters.dcat_page import Page, PayloadGraph, cut, frozen, page_of_graph, read_page
 from harvesters.http import HarvestHTTPError, HarvestSession
 
 __all__ = ["DcatHarvester", "dataset_payload", "read_page"]
@@ -74,15 +73,12 @@ class DcatHarvester:
             except RDFError as exc:
                 raise HarvestError(f"{self.source.name}: {exc}") from None
             datasets = sorted(page.datasets, key=str)
-            gc.freeze()  # the page lives until its datasets are handed on: collections meanwhile need not scan it
-            try:
+            with frozen():  # the page lives until its datasets are handed on
                 for start in range(0, max(len(datasets), 1), BATCH):  # an empty page is still one (empty) batch
                     self._parsed = {}
                     items = [self._item(page, ds) for ds in datasets[start:start + BATCH]]
                     ids.update(i.remote_id for i in items)
                     yield items
-            finally:
-                gc.unfreeze()
             location = self._next(page, location)
         self._listing = Listing(ids=ids, complete=True)
 

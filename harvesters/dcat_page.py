@@ -104,6 +104,21 @@ def collector_paused():
             gc.enable()
 
 
+@contextmanager
+def frozen():
+    """What is on the heap now (a page read) moved out of the cycle collector's way while the page's datasets are
+    cut, mapped and stored, so its full collections do not scan the page again and again; moved back after. Left
+    alone if something else has frozen objects (it could not be undone for only our part)."""
+    ours = gc.get_freeze_count() == 0
+    if ours:
+        gc.freeze()
+    try:
+        yield
+    finally:
+        if ours:
+            gc.unfreeze()
+
+
 def page_of_graph(graph: Graph) -> Page:
     spo: dict = {}
     same: dict = {}  # term -> the first equal one: equal terms are one object on a page

@@ -170,6 +170,19 @@ def test_gather_unfreezes_what_it_froze_also_when_stopped_early(tmp_path):
         assert gc.get_freeze_count() == 0
 
 
+def test_gather_leaves_what_someone_else_froze_frozen(tmp_path):
+    path = tmp_path / "feed.ttl"
+    path.write_bytes(EDGES)
+    gc.freeze()
+    try:
+        held = gc.get_freeze_count()
+        with HarvestSession() as session:
+            assert len(sum(DcatHarvester(Source("t", "dcat", str(path)), session, None).gather(None), [])) == 3
+        assert gc.get_freeze_count() == held
+    finally:
+        gc.unfreeze()
+
+
 def test_a_graph_built_in_code_cuts_as_before():
     """dataset_payload also takes an rdflib graph (subclass terms included, such as a namespace's)."""
     from rdflib.namespace import DCAT as RDFLIB_DCAT, DCTERMS
