@@ -200,7 +200,7 @@ def cut(page: Page, ds, stop: set | None = None) -> tuple[str, list | None]:
             _closure(spo, pub, sub, stop)
     triples = [(s, p, o) for (s, p, _id), o in sub.items()]
     labels = _bnode_labels(page, triples)
-    n3, rows = page.n3, {}
+    n3, literals, rows = page.n3, page.literals, {}
     for s, p, o in triples:
         if type(s) is BNode:
             s = labels[s]
@@ -211,7 +211,8 @@ def cut(page: Page, ds, stop: set | None = None) -> tuple[str, list | None]:
             o = labels[o]
             o_text = "_:" + o
         elif type(o) is Literal:
-            o_text = _literal(page, o)[1]
+            found = literals.get(id(o))
+            o_text = (found if found is not None and found[0] is o else _literal(page, o))[1]
         else:
             o_text = n3.get(o) or _n3(n3, o)
         rows[s_text + " " + (n3.get(p) or _n3(n3, p)) + " " + o_text + " ."] = (s, p, o)
@@ -256,21 +257,23 @@ def _bnode_labels(page: Page, triples: list) -> dict:
 
     (rdflib's full canonicalisation is far too slow for datasets with hundreds of variables.) Nodes with
     identical content get the same label, which merges exact repeats only. Iterative: lists may be long."""
-    below: dict = {}
+    below: dict = {}  # blank node -> its (predicate, object) pairs
     nodes: dict = {}  # every blank node, also one that holds nothing (a bare [] object), which would otherwise keep
     for s, p, o in triples:  # a random label
-        found = below.get(s)
-        if found is None:
-            below[s] = [(p, o)]
-        else:
-            found.append((p, o))
         if type(s) is BNode:
+            found = below.get(s)
+            if found is None:
+                below[s] = [(p, o)]
+            else:
+                found.append((p, o))
             nodes[s] = None
         if type(o) is BNode:
             nodes[o] = None
     memo: dict = {}
-    n3 = page.n3
+    n3, literals = page.n3, page.literals
     for start in nodes:
+        if start in memo:  # labelled on the way down from another node
+            continue
         stack, on_path = [(start, False)], set()
         while stack:
             node, children_done = stack.pop()
@@ -280,7 +283,8 @@ def _bnode_labels(page: Page, triples: list) -> dict:
                     if type(o) is BNode:
                         o_text = "_:" + memo[o] if o in memo else "_:cycle"
                     elif type(o) is Literal:
-                        o_text = _literal(page, o)[2]
+                        found = literals.get(id(o))
+                        o_text = (found if found is not None and found[0] is o else _literal(page, o))[2]
                     else:
                         o_text = n3.get(o) or _n3(n3, o)
                     parts.append((n3.get(p) or _n3(n3, p)) + " " + o_text)
