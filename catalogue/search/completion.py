@@ -36,6 +36,7 @@ class Completions:
         self._dirty_since: float | None = None
         self._refreshing = False  # a background build of another process's changes is running
         self._lock = threading.RLock()
+        self._saving: threading.Thread | None = None  # a periodic save writing the file in the background
 
     # the writer
     def add(self, docs: Iterable[dict]) -> None:
@@ -66,13 +67,30 @@ class Completions:
 
     def flush(self, force: bool = False) -> None:
         """Write the names if they changed, at most every SAVE_EVERY seconds unless forced: at 100,000 records
-        the file is several MB, so it is not rewritten on every index commit."""
+        the file is several MB, so it is not rewritten on every index commit, and the periodic write runs in a
+        thread (a forced one, on close, waits for it)."""
         if self._dirty_since and (force or time.monotonic() - self._dirty_since >= SAVE_EVERY):
-            self.save()
+            self.save(background=not force)
 
-    def save(self) -> None:
-        data = {"titles": self.titles, "publishers": self.publishers, "variables": self.variables, "keys": self.keys}
-        self._mtime, self._dirty_since = write_json(self.file, data), None
+    def save(self, background: bool = False) -> None:
+        """Write the names now; with background=True a copy of them, in a thread, while writes go on."""
+        if self._saving is not None:
+            self._saving.join()  # one writer of the file at a time, in order
+        data = {"titles": dict(self.titles), "publishers": dict(self.publishers), "variables": dict(self.variables),
+                "keys": dict(self.keys)}
+        self._dirty_since = None
+        if not background:
+            self._mtime = write_json(self.file, data)
+            return
+
+        def run() -> None:
+            try:
+                self._mtime = write_json(self.file, data)
+            except OSError:
+                self._dirty_since = self._dirty_since or time.monotonic()  # tried again at the next flush
+
+        self._saving = threading.Thread(target=run, name="completions-save", daemon=False)
+        self._saving.start()
 
     # readers
     def _load(self, force: bool = False) -> None:

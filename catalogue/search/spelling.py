@@ -54,6 +54,7 @@ class Vocabulary:
         self._mtime: float | None = None
         self._dirty_since: float | None = None
         self._lock = threading.Lock()
+        self._saving: threading.Thread | None = None  # a periodic save writing the file in the background
 
     # the writer
     def add(self, docs: Iterable[dict]) -> None:
@@ -64,8 +65,10 @@ class Vocabulary:
         self._dirty_since = self._dirty_since or time.monotonic()
 
     def flush(self, force: bool = False) -> None:
+        """Write the vocabulary if it changed, at most every SAVE_EVERY seconds unless forced; the periodic write
+        runs in a thread (a forced one waits for it)."""
         if self._dirty_since and (force or time.monotonic() - self._dirty_since >= SAVE_EVERY):
-            self.save()
+            self.save(background=not force)
 
     def reset(self) -> None:
         self.counts, self._buckets, self._mtime = Counter(), None, None
@@ -75,8 +78,23 @@ class Vocabulary:
         self.counts, self._buckets = Counter(counts), None
         self._dirty_since = self._dirty_since or changed_at or time.monotonic()
 
-    def save(self) -> None:
-        self._mtime, self._dirty_since = write_json(self.file, self.counts), None
+    def save(self, background: bool = False) -> None:
+        """Write the vocabulary now; with background=True a copy of it, in a thread, while writes go on."""
+        if self._saving is not None:
+            self._saving.join()  # one writer of the file at a time, in order
+        data, self._dirty_since = dict(self.counts), None
+        if not background:
+            self._mtime = write_json(self.file, data)
+            return
+
+        def run() -> None:
+            try:
+                self._mtime = write_json(self.file, data)
+            except OSError:
+                self._dirty_since = self._dirty_since or time.monotonic()  # tried again at the next flush
+
+        self._saving = threading.Thread(target=run, name="vocabulary-save", daemon=False)
+        self._saving.start()
 
     # readers
     def _fresh(self) -> None:
