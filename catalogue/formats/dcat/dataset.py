@@ -39,7 +39,8 @@ def from_ntriples(payload) -> Mapped:
 
 def from_graph(graph: Graph) -> Mapped:
     """The graph of one dataset's payload -> our record (from_ntriples once parsed). Raises RecordError unless it
-    holds exactly one dcat:Dataset."""
+    holds exactly one dcat:Dataset. Anything that answers objects, value, subjects, predicates and namespace_manager
+    as an rdflib graph does will do (the harvester's harvesters.dcat_page.PayloadGraph)."""
     datasets = list(graph.subjects(RDF.type, DCAT.Dataset))
     records = graph_to_records(graph)
     if len(datasets) != 1 or len(records) != 1:
