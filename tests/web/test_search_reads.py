@@ -93,3 +93,36 @@ def test_hits_carry_every_field_of_the_engines_hits(app):
         assert len(data["hits"]) == len(expected)
         assert [{k: h[k] for k in e} for h, e in zip(data["hits"], expected)] == expected, url
         assert all({"url", "band_label", "matched_variables"} <= set(h) for h in data["hits"])
+
+
+class _Store:
+    """The revision numbers and change marks a store would give, set by the test."""
+
+    def __init__(self):
+        self.revisions: list[int] = []
+        self.marks: dict[str, int] = {}
+
+    def change_marks(self, seq: int) -> list[tuple[str, int, str]]:
+        return sorted(((i, s, "published") for i, s in self.marks.items() if s > seq), key=lambda m: m[1])
+
+
+def test_changes_catch_a_revision_that_commits_after_a_later_one(monkeypatch):
+    import web.services as services_module
+
+    store, now = _Store(), [0.0]
+    monkeypatch.setattr(services_module, "revision_before", lambda _store, _grace: 9)
+    monkeypatch.setattr(services_module, "revision_seqs",
+                        lambda _store, after: sorted(s for s in store.revisions if s > after))
+    changes = services_module.Changes(store, grace=60, clock=lambda: now[0])
+    assert changes.since_last() == []
+    store.revisions, store.marks = [11], {"b": 11}  # revision 10 (of "a") is still being written
+    assert changes.since_last() == ["b"]
+    assert changes.since_last() == []  # "b" is not reported twice
+    store.revisions, store.marks = [10, 11], {"a": 10, "b": 11}  # ... and commits after 11
+    assert changes.since_last() == ["a"]
+    store.revisions, store.marks = [10, 11, 13], {"a": 10, "b": 11, "c": 13}  # 12 rolled back: never appears
+    assert changes.since_last() == ["c"]
+    now[0] += 61  # given up on after the grace period: the watermark moves past it
+    assert changes.since_last() == [] and changes._mark == 13
+    store.revisions, store.marks = [10, 11, 13, 14], {"a": 14, "b": 11, "c": 13}
+    assert changes.since_last() == ["a"]
