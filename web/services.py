@@ -20,7 +20,7 @@ from catalogue.provenance import ProvenanceRepository
 from catalogue.publishing.accounts import Accounts
 from catalogue.publishing.drafts import Drafts
 from catalogue.publishing.uploads import PendingUploads
-from catalogue.records.indexer import GAP_GRACE, revision_before, revision_seqs
+from catalogue.records.indexer import GAP_GRACE, Follower, revision_before
 from catalogue.records.service import Catalogue
 from catalogue.records.store import Store
 from catalogue.sparql.service import SparqlService
@@ -29,35 +29,20 @@ KEY = "catalogue_services"
 
 
 class Changes:
-    """The datasets changed since the last call, followed by revision number as the node's indexer follows them: a
-    watermark below which every revision has been seen. A number missing above it (a transaction still open: on
-    PostgreSQL they commit out of order) holds it back for up to GAP_GRACE seconds, so a late commit is not missed.
-    One indexed query when nothing was written."""
+    """The datasets changed since the last call, followed as the node's indexer follows the store (Follower)."""
 
     def __init__(self, store: Store, grace: float = GAP_GRACE, clock=time.monotonic):
-        self.store, self.grace, self.clock = store, grace, clock
+        self.store = store
         self._mark = revision_before(store, grace)  # the last grace period's changes are looked at once
-        self._gaps: dict[int, float] = {}  # missing number above the watermark -> when first missed
-        self._done: dict[str, int] = {}  # dataset id -> revision already reported, above the watermark
+        self._follower = Follower(grace, clock)
 
     def since_last(self) -> list[str]:
-        seqs = revision_seqs(self.store, self._mark)  # first: a revision committed after this is seen next call
+        seqs, changes = self._follower.pending(self.store, self._mark)
         if not seqs:
             return []
-        changed = []
-        for ident, seq, _status in self.store.change_marks(self._mark):
-            if self._done.get(ident) != seq:
-                self._done[ident] = seq
-                changed.append(ident)
-        now, present, mark = self.clock(), set(seqs), self._mark
-        for seq in range(mark + 1, seqs[-1] + 1):
-            if seq not in present and now - self._gaps.setdefault(seq, now) < self.grace:
-                break
-            mark = seq
-        self._mark = mark
-        self._done = {i: seq for i, seq in self._done.items() if seq > mark}
-        self._gaps = {seq: t for seq, t in self._gaps.items() if seq > mark}
-        return changed
+        self._follower.seen(changes)
+        self._mark = self._follower.advance(self._mark, seqs)
+        return [ident for ident, _seq, _status in changes]
 
 
 class MatchedVariables:

@@ -57,15 +57,50 @@ def revision_before(store: Store, seconds: float) -> int:
         return s.scalar(select(func.max(RevisionRow.seq)).where(RevisionRow.created_at < cutoff)) or 0
 
 
+class Follower:
+    """Follows the store's revision numbers above a watermark (every revision at or below it has been seen). A number
+    missing above it (a transaction still open: on PostgreSQL they commit out of order) holds it back for up to
+    `grace` seconds, so a late commit is not missed; what was seen above it is remembered, so it is not redone."""
+
+    def __init__(self, grace: float = GAP_GRACE, clock: Callable[[], float] = time.monotonic):
+        self.grace, self.clock = grace, clock
+        self.gaps: dict[int, float] = {}  # missing revision number above the watermark -> when first missed
+        self.done: dict[str, int] = {}  # dataset id -> revision already seen, above the watermark
+
+    def pending(self, store: Store, mark: int) -> tuple[list[int], list[tuple[str, int, str]]]:
+        """(committed revision numbers above `mark`, the (id, seq, status) changes not yet seen). One indexed query
+        when nothing was written."""
+        seqs = revision_seqs(store, mark)  # first: a revision committed after this read is caught next time
+        if not seqs:
+            return [], []
+        return seqs, [(i, seq, status) for i, seq, status in store.change_marks(mark) if self.done.get(i) != seq]
+
+    def seen(self, changes: list[tuple[str, int, str]]) -> None:
+        self.done.update((i, seq) for i, seq, _ in changes)
+
+    def advance(self, mark: int, seqs: list[int]) -> int:
+        """The highest number with every revision up to it seen (or given up on after the grace period)."""
+        present, now = set(seqs), self.clock()
+        for seq in range(mark + 1, seqs[-1] + 1):
+            if seq not in present and now - self.gaps.setdefault(seq, now) < self.grace:
+                break
+            mark = seq
+        self.done = {i: seq for i, seq in self.done.items() if seq > mark}
+        self.gaps = {seq: t for seq, t in self.gaps.items() if seq > mark}
+        return mark
+
+    def reset(self) -> None:
+        self.gaps, self.done = {}, {}
+
+
 class Indexer:
     """Projects the store's changes into the catalogue's (writable) index engine, one step at a time."""
 
     def __init__(self, catalogue: Catalogue, grace: float = GAP_GRACE, clock: Callable[[], float] = time.monotonic):
         if not catalogue.index_writer:
             raise ValueError("the indexer needs a catalogue that may write its index")
-        self.cat, self.grace, self.clock = catalogue, grace, clock
-        self._gaps: dict[int, float] = {}  # missing revision number above the watermark -> when first missed
-        self._done: dict[str, int] = {}  # dataset id -> revision projected above the watermark
+        self.cat, self.grace = catalogue, grace
+        self.follower = Follower(grace, clock)
 
     def step(self) -> int:
         """Project what changed above the watermark, then move it on. Returns the documents touched."""
@@ -73,16 +108,13 @@ class Indexer:
         mark = engine.last_seq()
         if mark is None:
             return self.rebuild()
-        seqs = revision_seqs(store, mark)  # first: a revision committed after this read is caught next step
+        seqs, todo = self.follower.pending(store, mark)
         if not seqs:
             return 0
-        todo = [(i, seq, status) for i, seq, status in store.change_marks(mark) if self._done.get(i) != seq]
         touched = self._project(todo)
-        new_mark = self._watermark(mark, seqs)
+        new_mark = self.follower.advance(mark, seqs)
         if new_mark != mark:
             engine.set_last_seq(new_mark)
-        self._done = {i: seq for i, seq in self._done.items() if seq > new_mark}
-        self._gaps = {seq: t for seq, t in self._gaps.items() if seq > new_mark}
         self.cat.wait_for_index()  # each batch's commit overlapped reading the next; readers see the last one now
         return touched
 
@@ -106,17 +138,8 @@ class Indexer:
             batch = store.records(live[start:start + BATCH])
             engine.index([search_document(record, names.get(pub, "")) for _i, pub, record in batch])
         engine.delete([i for i, _, status in todo if status != PUBLISHED])
-        self._done.update((i, seq) for i, seq, _ in todo)
+        self.follower.seen(todo)
         return len(todo)
-
-    def _watermark(self, mark: int, seqs: list[int]) -> int:
-        """The highest number with every revision up to it seen (or given up on after the grace period)."""
-        present, now = set(seqs), self.clock()
-        for seq in range(mark + 1, seqs[-1] + 1):
-            if seq not in present and now - self._gaps.setdefault(seq, now) < self.grace:
-                break
-            mark = seq
-        return mark
 
     def rebuild(self) -> int:
         """Build the whole index from the store. The watermark is set back to the newest revision older than
@@ -133,7 +156,7 @@ class Indexer:
 
         n = engine.rebuild(documents())
         engine.set_last_seq(safe)
-        self._done, self._gaps = {}, {}
+        self.follower.reset()
         return n
 
 

@@ -177,9 +177,7 @@ class Catalogue:
     def wait_for_index(self) -> None:
         """Wait until this process's index writes are committed: the Tantivy engine commits in the background, so
         a save returns while its commit finishes (searches in this process wait for it; others see it when done)."""
-        wait = getattr(self.engine, "wait", None)
-        if wait is not None:
-            wait()
+        self.engine.wait()
 
     def reindex(self) -> int:
         """Rebuild the whole index from the store."""

@@ -165,6 +165,9 @@ class WhooshEngine:
         self.vocab = Vocabulary(self.path)
         self.completions = Completions(self.path)
 
+    def wait(self) -> None:
+        """Writes are committed before index() and delete() return: nothing to wait for."""
+
     def close(self) -> None:
         if not self.read_only:
             self.completions.flush(force=True)

@@ -107,11 +107,12 @@ class _Store:
 
 
 def test_changes_catch_a_revision_that_commits_after_a_later_one(monkeypatch):
+    import catalogue.records.indexer as indexer_module
     import web.services as services_module
 
     store, now = _Store(), [0.0]
     monkeypatch.setattr(services_module, "revision_before", lambda _store, _grace: 9)
-    monkeypatch.setattr(services_module, "revision_seqs",
+    monkeypatch.setattr(indexer_module, "revision_seqs",
                         lambda _store, after: sorted(s for s in store.revisions if s > after))
     changes = services_module.Changes(store, grace=60, clock=lambda: now[0])
     assert changes.since_last() == []
