@@ -61,11 +61,15 @@ class Catalogue:
         self._lock = threading.RLock()
         self._last_sync = 0.0
         self._pub_names: dict[str, str] | None = None
+        self._pub_names_at = 0.0
 
     # publishers
+    NAMES_TTL = 30.0  # seconds publisher names are kept: another process (a harvest, a load) may add or rename one
+
     def publisher_names(self) -> dict[str, str]:
-        if self._pub_names is None:
+        if self._pub_names is None or time.monotonic() - self._pub_names_at > self.NAMES_TTL:
             self._pub_names = {p["id"]: p["name"] for p in self.store.publishers()}
+            self._pub_names_at = time.monotonic()
         return self._pub_names
 
     def load_publishers(self, publishers: Iterable[dict]) -> int:

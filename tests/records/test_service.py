@@ -98,3 +98,15 @@ def test_diff_orders_numeric_and_named_keys_without_comparing_them():
     from catalogue.records.history import diff
     changes = diff({"a": {"1": "x", "b": "y"}}, {"a": {"1": "z", "b": "w", "10": "n"}, "c": [1, 2]})
     assert [c.path for c in changes] == ["$.a.1", "$.a.10", "$.a.b", "$.c[0]", "$.c[1]"]
+
+
+def test_publisher_names_follow_another_process_after_a_while(empty_catalogue, settings):
+    other = Catalogue(settings, index_writer=False)  # a web worker beside the process that loads publishers
+    try:
+        assert "new-body" not in other.publisher_names()
+        empty_catalogue.load_publishers([{"id": "new-body", "name": "New Body"}])
+        assert "new-body" not in other.publisher_names()  # kept for NAMES_TTL seconds
+        other._pub_names_at -= other.NAMES_TTL + 1
+        assert other.publisher_names()["new-body"] == "New Body"
+    finally:
+        other.close()
