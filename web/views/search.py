@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Blueprint, g, jsonify, request, url_for
+from flask import Blueprint, current_app, g, jsonify, request, url_for
 
 from catalogue.records.schema import readiness_config
 from catalogue.search import FACET_LABELS, FACETS, SORTS, SearchQuery
@@ -80,6 +80,15 @@ def _base(endpoint: str) -> str:
     return bases[endpoint]
 
 
+def _dataset_url(ident: str) -> str:
+    """url_for("datasets.dataset", name=ident), with the address up to the name built once per request."""
+    built = g.get("dataset_url")
+    if built is None:
+        built = g.dataset_url = (url_for("datasets.dataset", name="-")[:-1],
+                                 current_app.url_map.converters["default"](current_app.url_map).to_url)
+    return built[0] + built[1](ident)
+
+
 def _facet(name: str, q: SearchQuery, counts: list, labels, show: str | None) -> dict:
     """One facet: every value (the JSON keeps them all) and which of them the page shows."""
     selected = q.filters.get(name, [])
@@ -126,7 +135,7 @@ def search_view_data(q: SearchQuery, show: str | None = None) -> dict:
     for hit in result.hits:  # the fields of Hit, as SearchResult.to_dict() gives them, without its deep copy
         h = {**vars(hit), "nations": list(hit.nations), "matched": list(hit.matched)}
         h["band_label"] = bands.get(h["band"], h["band"])
-        h["url"] = url_for("datasets.dataset", name=h["id"])
+        h["url"] = _dataset_url(h["id"])
         hits.append(h)
     add_matched_variables(hits, q.text, q.filters.get("linkage_key", []))
     pages = result.pages
