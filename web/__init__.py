@@ -14,7 +14,7 @@ from catalogue.records.files import create_private
 from catalogue.records.service import Catalogue
 from catalogue.settings import Settings
 
-from web import auth, errors, filters
+from web import auth, errors, filters, frame
 from web.services import KEY as SERVICES_KEY, Services
 from web.views import (api, apidocs, audit, ckan_api, datasets, feeds, harvest, health, info, plan, publish, publishers,
                        search, site, sparql, variables, vocab)
@@ -35,9 +35,9 @@ def _secret_key(settings: Settings) -> str:
 
 def blueprints() -> list:
     """Every blueprint, in the order they are registered: app-wide pieces first, then one per area."""
-    return [errors.bp, filters.bp, auth.bp, api.bp, ckan_api.bp, publish.bp, search.bp, datasets.bp, publishers.bp,
-            audit.bp, harvest.bp, health.bp, info.bp, site.bp, feeds.bp, apidocs.bp, plan.bp, vocab.bp, variables.bp,
-            sparql.bp]
+    return [errors.bp, filters.bp, frame.bp, auth.bp, api.bp, ckan_api.bp, publish.bp, search.bp, datasets.bp,
+            publishers.bp, audit.bp, harvest.bp, health.bp, info.bp, site.bp, feeds.bp, apidocs.bp, plan.bp, vocab.bp,
+            variables.bp, sparql.bp]
 
 
 def create_app(settings: Settings | None = None, catalogue: Catalogue | None = None) -> Flask:

@@ -1,10 +1,11 @@
-"""The page frame (header, footer) built once per page, and the per-result links built once per request
-(plan buttons' addresses and CSRF token, dataset links): the same markup and addresses as before."""
+"""The page frame (header and footer built once per page, the footer once per script root) and the per-result
+links built once per request (plan buttons' addresses and CSRF token, dataset links): the same markup and addresses."""
 import re
 
 import pytest
 from flask import url_for
 
+from web import frame
 from web.views.search import _dataset_url
 
 pytestmark = pytest.mark.postgres
@@ -72,3 +73,25 @@ def test_result_links_on_the_page_and_in_the_json_twin(client, app):
     page = client.get("/search?q=pupil").get_data(as_text=True)
     for h in hits:
         assert f'<a class="govuk-link" href="{h["url"]}">' in page
+
+
+def test_the_footer_is_rendered_once_per_script_root(app):
+    footers = app.extensions.setdefault("page_footers", {})
+    footers.clear()
+    with app.test_request_context("/search"):
+        first = frame.page_footer()
+        assert frame.page_footer() is first and list(footers) == [""]
+    with app.test_request_context("/search", base_url="http://example.org/catalogue/"):
+        prefixed = frame.page_footer()
+    assert 'href="/accessibility"' in first and 'href="/catalogue/accessibility"' in prefixed
+    assert 'href="/catalogue/catalogue.ttl"' in prefixed and "/catalogue/accessibility" not in first
+    for i in range(frame.MAX_ROOTS + 3):  # roots a client could set through headers: the memo stays bounded
+        with app.test_request_context("/search", base_url=f"http://example.org/r{i}/"):
+            assert f'href="/r{i}/privacy"' in frame.page_footer()
+    assert len(footers) == frame.MAX_ROOTS
+
+
+def test_the_footer_on_a_page_is_the_rendered_footer(client, app):
+    page = client.get("/search?q=pupil").get_data(as_text=True)
+    with app.test_request_context("/search"):
+        assert page.count(str(frame.page_footer())) == 1
