@@ -75,23 +75,32 @@ def test_result_links_on_the_page_and_in_the_json_twin(client, app):
         assert f'<a class="govuk-link" href="{h["url"]}">' in page
 
 
-def test_the_footer_is_rendered_once_per_script_root(app):
-    footers = app.extensions.setdefault("page_footers", {})
-    footers.clear()
+@pytest.mark.parametrize("name", sorted(frame.PARTS))
+def test_the_unchanging_parts_are_rendered_once_per_script_root(app, name):
+    by_root = app.extensions.setdefault("frame_parts", {})
+    by_root.clear()
     with app.test_request_context("/search"):
-        first = frame.page_footer()
-        assert frame.page_footer() is first and list(footers) == [""]
+        first = frame.frame_part(name)
+        assert frame.frame_part(name) is first and list(by_root) == [""]
     with app.test_request_context("/search", base_url="http://example.org/catalogue/"):
-        prefixed = frame.page_footer()
-    assert 'href="/accessibility"' in first and 'href="/catalogue/accessibility"' in prefixed
-    assert 'href="/catalogue/catalogue.ttl"' in prefixed and "/catalogue/accessibility" not in first
+        prefixed = frame.frame_part(name)
+    if name == "footer":
+        assert 'href="/accessibility"' in first and 'href="/catalogue/accessibility"' in prefixed
+        assert 'href="/catalogue/catalogue.ttl"' in prefixed and "/catalogue/accessibility" not in first
+    else:
+        assert prefixed == first
     for i in range(frame.MAX_ROOTS + 3):  # roots a client could set through headers: the memo stays bounded
         with app.test_request_context("/search", base_url=f"http://example.org/r{i}/"):
-            assert f'href="/r{i}/privacy"' in frame.page_footer()
-    assert len(footers) == frame.MAX_ROOTS
+            part = frame.frame_part(name)
+            assert name != "footer" or f'href="/r{i}/privacy"' in part
+    assert len(by_root) == frame.MAX_ROOTS
 
 
-def test_the_footer_on_a_page_is_the_rendered_footer(client, app):
-    page = client.get("/search?q=pupil").get_data(as_text=True)
+@pytest.mark.parametrize("path", ["/search?q=pupil", "/no-such-page"])
+def test_each_page_carries_the_rendered_parts_once(client, app, path):
+    page = client.get(path).get_data(as_text=True)
     with app.test_request_context("/search"):
-        assert page.count(str(frame.page_footer())) == 1
+        for name in frame.PARTS:
+            assert page.count(str(frame.frame_part(name))) == 1, name
+    header = re.search(r'<header class="govuk-template__header">(.*?)</header>', page, re.S).group(1)
+    assert "govuk-phase-banner" in header
