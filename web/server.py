@@ -90,8 +90,11 @@ class Server(BaseApplication):
 
     def load(self):
         from web import create_app
+        from web.services import warm_up
 
-        return create_app(self.settings, catalogue=Catalogue(self.settings, index_writer=False))
+        app = create_app(self.settings, catalogue=Catalogue(self.settings, index_writer=False))
+        warm_up(app)  # each worker builds its link index as it starts, not in its first dataset page's request
+        return app
 
     def _when_ready(self, server) -> None:
         if self.indexer:
