@@ -1,7 +1,8 @@
 """Load: searchers and uploaders at once against `catalogue serve` (gunicorn workers + the node's indexer).
 
 Builds (or reuses, with --keep) an instance of N synthetic records (30 variables each), starts `catalogue serve`
-on it, then runs a bounded client: SEARCHERS threads loop over /search pages (text, facet filters, sorts, pages
+on it, waits until it is warm (its workers build their link indexes as they start: the time and CPU are printed),
+then runs a bounded client: SEARCHERS threads loop over /search pages (text, facet filters, sorts, pages
 1-3) and UPLOADERS threads loop over PUT /api/datasets/<new id> (one record each, through the write path), both
 for DURATION seconds, one request at a time per thread, with no pause between requests (a closed loop: each
 thread's latency is then about threads / throughput). Prints p50/p95/p99 and errors for each, the CPU the server
@@ -108,6 +109,18 @@ class Server:
                 pass
             time.sleep(0.5)
         raise SystemExit("catalogue serve did not become ready")
+
+    def wait_warm(self, within: float = 300, idle: float = 0.2) -> tuple[float, float]:
+        """Wait until the server is warm: its processes (each worker building its link index as it starts) used
+        under `idle` of a CPU over two seconds running. Returns (seconds waited, CPU seconds they used meanwhile)."""
+        start, first = time.monotonic(), tree_cpu_s(self.proc.pid)["total"]
+        last, quiet = first, 0
+        while time.monotonic() - start < within and quiet < 2:
+            time.sleep(1.0)
+            now = tree_cpu_s(self.proc.pid)["total"]
+            quiet = quiet + 1 if now - last < idle else 0
+            last = now
+        return time.monotonic() - start, last - first
 
     def health(self) -> dict:
         return requests.get(self.url + "/healthz", timeout=30).json()
@@ -246,6 +259,9 @@ def main() -> None:
         ready_s = time.perf_counter() - t
         sampler = threading.Thread(target=server.sample_rss, daemon=True)
         sampler.start()
+        warm_s, warm_cpu_s = server.wait_warm()
+        print(f"Server warm {warm_s:.0f}s after it was ready ({warm_cpu_s:.1f} CPU s: the workers' link indexes)",
+              file=sys.stderr, flush=True)
         for q in QUERIES:  # warm every worker a little
             requests.get(server.url + "/search", params={"q": q}, timeout=TIMEOUT)
         print(f"Load: {args.searchers} searchers and {args.uploaders} uploaders for {args.duration:.0f}s on "
@@ -271,13 +287,15 @@ def main() -> None:
     figures = {"bench": "load", "n": prep["records"], "engine": args.engine, "workers": workers,
                "cpus": os.cpu_count(), "searchers": args.searchers, "uploaders": args.uploaders,
                "duration_s": args.duration, "ingest_records_per_s": round(prep["ingested"] / prep["ingest_s"], 1)
-               if prep["ingested"] > 0 else None, "serve_ready_s": round(ready_s, 1), **result,
+               if prep["ingested"] > 0 else None, "serve_ready_s": round(ready_s, 1),
+               "warm_s": round(warm_s, 1), "warm_cpu_s": round(warm_cpu_s, 1), **result,
                "load_average": round(os.getloadavg()[0], 1), "index_lag_at_end": lag_at_end, "index_caught_up_s": round(caught_up_s, 1),
                "server_peak_rss_mb": server.peak_total, "largest_process_rss_mb": server.peak_one}
     s, u = result["search"], result["upload"]
     if args.think:
         print(f"USER MODEL, not the target run: each thread pauses {args.think}s on average between requests")
-    print(f"N = {prep['records']} records, engine {args.engine}, gunicorn workers {workers}, {os.cpu_count()} CPUs")
+    print(f"N = {prep['records']} records, engine {args.engine}, gunicorn workers {workers}, {os.cpu_count()} CPUs; "
+          f"the load started once the server was warm, {warm_s:.0f}s after it was ready ({warm_cpu_s:.1f} CPU s)")
     print(f"search /search pages: {s['requests']} requests, {s['per_s']}/s, p50 {s['p50_ms']} ms, "
           f"p95 {s['p95_ms']} ms, p99 {s['p99_ms']} ms, errors {s['errors']} {s['error_kinds'] or ''}")
     print(f"upload PUT /api/datasets: {u['requests']} requests, {u['per_s']}/s, p50 {u['p50_ms']} ms, "
