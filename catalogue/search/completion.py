@@ -14,29 +14,25 @@ from bisect import bisect_left
 from pathlib import Path
 from typing import Iterable
 
-from catalogue.search.files import write_json
+from catalogue.search.files import SavedFile
 
 WORD = re.compile(r"\w+", re.UNICODE)
-SAVE_EVERY = 10.0  # seconds: the writer rewrites the names file at most this often (a close always writes it)
 KINDS = ("publisher", "linkage-key", "title", "variable")
 MAX_SCAN = 400
 
 
-class Completions:
+class Completions(SavedFile):
     def __init__(self, folder: str | Path, refresh_every: float = 5.0):
-        self.file = Path(folder) / "completions.json"
+        super().__init__(Path(folder) / "completions.json")
         self.refresh_every = refresh_every
         self.titles: dict[str, str] = {}
         self.publishers: dict[str, str] = {}
         self.variables: dict[str, int] = {}
         self.keys: dict[str, int] = {}
-        self._mtime: float | None = None
         self._checked = 0.0
         self._table: tuple[list[str], list[array], list[tuple[str, str, str]]] | None = None
-        self._dirty_since: float | None = None
         self._refreshing = False  # a background build of another process's changes is running
         self._lock = threading.RLock()
-        self._saving: threading.Thread | None = None  # a periodic save writing the file in the background
 
     # the writer
     def add(self, docs: Iterable[dict]) -> None:
@@ -63,34 +59,12 @@ class Completions:
 
     def _changed(self) -> None:
         self._table = None
-        self._dirty_since = self._dirty_since or time.monotonic()
+        self.changed()
 
-    def flush(self, force: bool = False) -> None:
-        """Write the names if they changed, at most every SAVE_EVERY seconds unless forced: at 100,000 records
-        the file is several MB, so it is not rewritten on every index commit, and the periodic write runs in a
-        thread (a forced one, on close, waits for it)."""
-        if self._dirty_since and (force or time.monotonic() - self._dirty_since >= SAVE_EVERY):
-            self.save(background=not force)
-
-    def save(self, background: bool = False) -> None:
-        """Write the names now; with background=True a copy of them, in a thread, while writes go on."""
-        if self._saving is not None:
-            self._saving.join()  # one writer of the file at a time, in order
-        data = {"titles": dict(self.titles), "publishers": dict(self.publishers), "variables": dict(self.variables),
+    def data(self) -> dict:
+        """A copy of the names to write (the file is several MB at 100,000 records: see SavedFile)."""
+        return {"titles": dict(self.titles), "publishers": dict(self.publishers), "variables": dict(self.variables),
                 "keys": dict(self.keys)}
-        self._dirty_since = None
-        if not background:
-            self._mtime = write_json(self.file, data)
-            return
-
-        def run() -> None:
-            try:
-                self._mtime = write_json(self.file, data)
-            except OSError:
-                self._dirty_since = self._dirty_since or time.monotonic()  # tried again at the next flush
-
-        self._saving = threading.Thread(target=run, name="completions-save", daemon=False)
-        self._saving.start()
 
     # readers
     def _load(self, force: bool = False) -> None:

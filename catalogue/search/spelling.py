@@ -6,17 +6,15 @@ from __future__ import annotations
 import json
 import re
 import threading
-import time
 from collections import Counter
 from pathlib import Path
 from typing import Iterable
 
-from catalogue.search.files import write_json
+from catalogue.search.files import SavedFile
 
 FIELDS = ("title", "keywords", "publisher_name", "summary", "variables", "owner")
 WORD = re.compile(r"[^\W\d_]{3,}")
 MAX_WORD = 30
-SAVE_EVERY = 10.0  # seconds: the writer rewrites the vocabulary file at most this often (a close always writes it)
 
 
 def words_of(doc: dict) -> Iterable[str]:
@@ -46,15 +44,12 @@ def edit_distance(a: str, b: str, limit: int) -> int:
     return prev[-1]
 
 
-class Vocabulary:
+class Vocabulary(SavedFile):
     def __init__(self, folder: str | Path):
-        self.file = Path(folder) / "vocabulary.json"
+        super().__init__(Path(folder) / "vocabulary.json")
         self.counts: Counter = Counter()
         self._buckets: dict[tuple[int, str], list[str]] | None = None
-        self._mtime: float | None = None
-        self._dirty_since: float | None = None
         self._lock = threading.Lock()
-        self._saving: threading.Thread | None = None  # a periodic save writing the file in the background
 
     # the writer
     def add(self, docs: Iterable[dict]) -> None:
@@ -62,13 +57,7 @@ class Vocabulary:
         for doc in docs:
             self.counts.update(words_of(doc))
         self._buckets = None
-        self._dirty_since = self._dirty_since or time.monotonic()
-
-    def flush(self, force: bool = False) -> None:
-        """Write the vocabulary if it changed, at most every SAVE_EVERY seconds unless forced; the periodic write
-        runs in a thread (a forced one waits for it)."""
-        if self._dirty_since and (force or time.monotonic() - self._dirty_since >= SAVE_EVERY):
-            self.save(background=not force)
+        self.changed()
 
     def reset(self) -> None:
         self.counts, self._buckets, self._mtime = Counter(), None, None
@@ -76,25 +65,10 @@ class Vocabulary:
     def replace(self, counts: dict[str, int], changed_at: float | None = None) -> None:
         """Take these counts (an engine that reads them from its index), to be saved as add() would save them."""
         self.counts, self._buckets = Counter(counts), None
-        self._dirty_since = self._dirty_since or changed_at or time.monotonic()
+        self.changed(changed_at)
 
-    def save(self, background: bool = False) -> None:
-        """Write the vocabulary now; with background=True a copy of it, in a thread, while writes go on."""
-        if self._saving is not None:
-            self._saving.join()  # one writer of the file at a time, in order
-        data, self._dirty_since = dict(self.counts), None
-        if not background:
-            self._mtime = write_json(self.file, data)
-            return
-
-        def run() -> None:
-            try:
-                self._mtime = write_json(self.file, data)
-            except OSError:
-                self._dirty_since = self._dirty_since or time.monotonic()  # tried again at the next flush
-
-        self._saving = threading.Thread(target=run, name="vocabulary-save", daemon=False)
-        self._saving.start()
+    def data(self) -> dict:
+        return dict(self.counts)
 
     # readers
     def _fresh(self) -> None:

@@ -23,7 +23,7 @@ from catalogue.errors import CatalogueError
 from catalogue.search import expansion as ex
 from catalogue.search import query_syntax
 from catalogue.search.completion import Completions
-from catalogue.search.files import read_json, write_json
+from catalogue.search.files import SAVE_EVERY, read_json, write_json
 from catalogue.search.interface import FACETS, MATCH_LABELS, Hit, SearchQuery, SearchResult
 from catalogue.search import spelling
 from catalogue.search.spelling import Vocabulary
@@ -510,7 +510,7 @@ class TantivyEngine:
         since = self._words_since
         if since is None or self._committing is not None or self._ix is None:
             return
-        if force or time.monotonic() - since >= spelling.SAVE_EVERY:
+        if force or time.monotonic() - since >= SAVE_EVERY:
             self._words_since = None
             self.vocab.replace(self._index_words(), changed_at=since)
             self.vocab.flush()

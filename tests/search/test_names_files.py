@@ -2,13 +2,13 @@
 writer goes on meanwhile), from a copy, in order, and a forced flush (close) waits and writes the newest."""
 import json
 
-from catalogue.search import completion, spelling
+from catalogue.search import files
 from catalogue.search.completion import Completions
 from catalogue.search.spelling import Vocabulary
 
 
 def test_a_due_flush_writes_the_names_in_the_background_and_close_writes_the_newest(tmp_path, monkeypatch):
-    monkeypatch.setattr(completion, "SAVE_EVERY", 0.0)
+    monkeypatch.setattr(files, "SAVE_EVERY", 0.0)
     names = Completions(tmp_path)
     names.add([{"id": "a", "title": "Pupil census", "variable_names": ["NHS_NUMBER"]}])
     names.flush()
@@ -21,7 +21,7 @@ def test_a_due_flush_writes_the_names_in_the_background_and_close_writes_the_new
 
 
 def test_a_due_vocabulary_flush_runs_in_the_background(tmp_path, monkeypatch):
-    monkeypatch.setattr(spelling, "SAVE_EVERY", 0.0)
+    monkeypatch.setattr(files, "SAVE_EVERY", 0.0)
     vocab = Vocabulary(tmp_path)
     vocab.add([{"title": "Quokka census"}])
     vocab.flush()
