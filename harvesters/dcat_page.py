@@ -119,11 +119,11 @@ def frozen():
             gc.unfreeze()
 
 
-def page_of_graph(graph: Graph) -> Page:
+def by_subject(triples) -> dict:
+    """subject -> predicate -> objects, in the order the triples come (a repeated triple is kept: it is dropped
+    where a payload is cut, as a graph drops it)."""
     spo: dict = {}
-    same: dict = {}  # term -> the first equal one: equal terms are one object on a page
-    for triple in graph:
-        s, p, o = (same.setdefault(t, t) if type(t) in _PLAIN else same.setdefault(t, _plain(t)) for t in triple)
+    for s, p, o in triples:
         ps = spo.get(s)
         if ps is None:
             spo[s] = {p: [o]}
@@ -133,7 +133,14 @@ def page_of_graph(graph: Graph) -> Page:
                 ps[p] = [o]
             else:
                 objects.append(o)
-    return Page(spo)
+    return spo
+
+
+def page_of_graph(graph: Graph) -> Page:
+    same: dict = {}  # term -> the first equal one: equal terms are one object on a page
+    return Page(by_subject(
+        tuple(same.setdefault(t, t) if type(t) in _PLAIN else same.setdefault(t, _plain(t)) for t in triple)
+        for triple in graph))
 
 
 _PLAIN = (URIRef, BNode, Literal)
@@ -165,26 +172,15 @@ def _oxigraph_spo(data: bytes, fmt, base: str | None) -> dict:
         terms[t] = made
         return made
 
-    spo: dict = {}
     get = terms.get
-    for s, p, o, _graph in oxparse(data, fmt, base_iri=base):
-        rs, rp, ro = get(s), get(p), get(o)  # `is None`, not `or`: a literal can be false ("0"^^xsd:integer)
-        if rs is None:
-            rs = convert(s)
-        if rp is None:
-            rp = convert(p)
-        if ro is None:
-            ro = convert(o)
-        ps = spo.get(rs)
-        if ps is None:
-            spo[rs] = {rp: [ro]}
-        else:
-            objects = ps.get(rp)
-            if objects is None:
-                ps[rp] = [ro]
-            else:
-                objects.append(ro)  # a repeated triple is dropped where the payload is cut (as a graph drops it)
-    return spo
+
+    def rdflib_triples():
+        for s, p, o, _graph in oxparse(data, fmt, base_iri=base):
+            rs, rp, ro = get(s), get(p), get(o)  # `is None`, not `or`: a literal can be false ("0"^^xsd:integer)
+            yield (convert(s) if rs is None else rs, convert(p) if rp is None else rp,
+                   convert(o) if ro is None else ro)
+
+    return by_subject(rdflib_triples())
 
 
 def cut(page: Page, ds, stop: set | None = None) -> tuple[str, list | None]:
@@ -306,23 +302,15 @@ class PayloadGraph:
     which is the order an rdflib graph parsed from the payload's text gives them in."""
 
     def __init__(self, triples: list):
-        spo: dict = {}
         named: dict = {}  # predicate -> the mapping's own object for it, where it has one (TERMS)
-        for s, p, o in triples:  # the rows are distinct: no need to drop repeats
+
+        def own(p):
             q = named.get(p)
             if q is None:
                 q = named[p] = TERMS.get(str(p), p)
-            p = q
-            ps = spo.get(s)
-            if ps is None:
-                spo[s] = {p: [o]}
-            else:
-                objects = ps.get(p)
-                if objects is None:
-                    ps[p] = [o]
-                else:
-                    objects.append(o)
-        self._spo = spo
+            return q
+
+        self._spo = by_subject((s, own(p), o) for s, p, o in triples)  # the rows are distinct: nothing to drop
         self._namespaces = None
 
     @property
