@@ -61,9 +61,23 @@ def test_the_runner_stores_while_the_next_page_is_on_its_way(empty_catalogue, fa
     assert served_after_a_store == [True] and sizes[0] == 2 and sum(sizes) == 5
 
 
-class _Pages:
-    """A source with three pages of two records; `ready` as given (None: the harvester cannot say)."""
+class _CkanPayloads:
+    """A source whose items carry their CKAN packages: fetched as they are, transformed as the CKAN harvester does."""
     transform_version = "test-1"
+
+    def high_water(self):
+        return ""
+
+    def fetch(self, item):
+        return item.payload
+
+    def transform(self, payload, item):
+        from catalogue.formats.ckan import transform_package
+        return transform_package(payload)
+
+
+class _Pages(_CkanPayloads):
+    """A source with three pages of two records; `ready` as given (None: the harvester cannot say)."""
 
     def __init__(self, ready):
         if ready is not None:
@@ -76,15 +90,6 @@ class _Pages:
     def listing(self):
         return Listing(ids={f"r{n}" for n in range(6)}, complete=True)
 
-    def high_water(self):
-        return ""
-
-    def fetch(self, item):
-        return item.payload
-
-    def transform(self, payload, item):
-        from catalogue.formats.ckan import transform_package
-        return transform_package(payload)
 
 
 @pytest.mark.parametrize("ready, writes", [(True, [6]), (None, [6]), (False, [2, 2, 2])])
@@ -115,9 +120,8 @@ def test_a_payload_that_changed_is_stored_again(empty_catalogue, fake_ckan):
     assert repo.objects("portal")[pkg["id"]].revision == cat.store.get("ds-0001").revision == 2
 
 
-class _Repeating:
+class _Repeating(_CkanPayloads):
     """A source that lists the same record on two pages, changed in between."""
-    transform_version = "test-1"
 
     def __init__(self, source, session, secret):
         self.source = source
@@ -129,15 +133,6 @@ class _Repeating:
     def listing(self):
         return Listing(ids={"r1", "r2"}, complete=True)
 
-    def high_water(self):
-        return ""
-
-    def fetch(self, item):
-        return item.payload
-
-    def transform(self, payload, item):
-        from catalogue.formats.ckan import transform_package
-        return transform_package(payload)
 
 
 def test_a_record_listed_twice_is_stored_then_updated(empty_catalogue, monkeypatch):
