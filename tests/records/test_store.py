@@ -3,16 +3,9 @@ import threading
 
 import pytest
 
-from catalogue.records.store import PUBLISHED, WITHDRAWN, Store
+from catalogue.records.store import PUBLISHED, WITHDRAWN
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-def store(settings):
-    s = Store(settings.db_url)
-    yield s
-    s.close()
 
 
 def test_every_write_is_a_revision_with_author_route_and_full_record(store, example_record):

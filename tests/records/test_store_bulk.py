@@ -9,13 +9,6 @@ from catalogue.records.store import PUBLISHED, Store
 pytestmark = pytest.mark.postgres
 
 
-@pytest.fixture
-def store(settings):
-    s = Store(settings.db_url)
-    yield s
-    s.close()
-
-
 def changed(record: dict, title: str) -> dict:
     return {**copy.deepcopy(record), "title": title}
 

@@ -2,17 +2,10 @@
 statuses, by id, without copies or reports."""
 import pytest
 
-from catalogue.records.store import PUBLISHED, Store
+from catalogue.records.store import PUBLISHED
 from catalogue.records.validation import validate
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-def store(settings):
-    s = Store(settings.db_url)
-    yield s
-    s.close()
 
 
 def test_records_match_datasets(store, seed_records):
