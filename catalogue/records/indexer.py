@@ -27,6 +27,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from catalogue.errors import CatalogueError
+from catalogue.records import reading
 from catalogue.records.clock import utc_now
 from catalogue.records.service import Catalogue
 from catalogue.records.store import PUBLISHED, RevisionRow, Store
@@ -148,13 +149,7 @@ class Indexer:
         safe = revision_before(store, self.grace)
         names = {p["id"]: p["name"] for p in store.publishers()}
         ids = sorted(i for i, _pub, _title, status, _rev in store.dataset_keys() if status == PUBLISHED)
-
-        def documents():  # read in batches: the whole store at once would not fit in memory at large N
-            for start in range(0, len(ids), BATCH):
-                for _i, pub, record in store.records(ids[start:start + BATCH]):
-                    yield search_document(record, names.get(pub, ""))
-
-        n = engine.rebuild(documents())
+        n = engine.rebuild(reading.documents(store, ids, names, engine.prepare))
         engine.set_last_seq(safe)
         self.follower.reset()
         return n

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Callable, Iterable
 
 from catalogue.errors import CatalogueError
+from catalogue.records import reading
 from catalogue.records.scoring import readiness
 from catalogue.search import SearchEngine, SearchQuery, SearchResult, make_engine
 from catalogue.search.documents import search_document
@@ -48,7 +49,6 @@ class Catalogue:
     """The store (truth) and its search projection, wired together."""
 
     STORE_BATCH = 200  # records per store transaction
-    REINDEX_BATCH = 1000  # records read from the store at a time by reindex
 
     def __init__(self, settings: Settings, store: Store | None = None, engine: SearchEngine | None = None,
                  *, index_writer: bool = True):
@@ -192,14 +192,7 @@ class Catalogue:
             self._pub_names = None
             names = self.publisher_names()
             seq = self.store.max_seq()
-            ids = self.published_ids()
-
-            def documents():  # a batch of records at a time, so memory stays flat however large the store
-                for start in range(0, len(ids), self.REINDEX_BATCH):
-                    for _i, pub, record in self.store.records(ids[start:start + self.REINDEX_BATCH]):
-                        yield search_document(record, names.get(pub, ""))
-
-            n = self.engine.rebuild(documents())
+            n = self.engine.rebuild(reading.documents(self.store, self.published_ids(), names, self.engine.prepare))
             self.engine.set_last_seq(seq)
             return n
 

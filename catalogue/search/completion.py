@@ -18,6 +18,7 @@ from catalogue.search.files import SavedFile
 
 WORD = re.compile(r"\w+", re.UNICODE)
 KINDS = ("publisher", "linkage-key", "title", "variable")
+FIELDS = ("id", "title", "publisher", "publisher_name", "variable_names", "linkage_key")  # what add() reads
 MAX_SCAN = 400
 
 

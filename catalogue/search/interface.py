@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Iterable, Protocol
+from typing import Callable, Iterable, Protocol
 
 FACETS = ("publisher", "nation", "tre", "theme", "linkage_key", "band")
 FACET_LABELS = {"publisher": "Publisher", "nation": "UK nation", "tre": "Access route / TRE", "theme": "Theme",
@@ -74,7 +74,10 @@ class SearchEngine(Protocol):
     def delete(self, ids: list[str]) -> None: ...
     def search(self, query: SearchQuery) -> SearchResult: ...
     def suggest(self, text: str, limit: int = 8) -> list[dict]: ...  # autocomplete: {kind, label, value}
-    def rebuild(self, docs: Iterable[dict]) -> int: ...
+    def rebuild(self, docs: Iterable[dict]) -> int: ...  # search documents, or prepare()'s of them
+    # a search document as rebuild() and index() take it, with work done ahead; a module-level function, so a
+    # rebuild can run it in worker processes
+    prepare: Callable[[dict], dict]
     def doc_count(self) -> int: ...
     def last_seq(self) -> int | None: ...
     def set_last_seq(self, seq: int) -> None: ...

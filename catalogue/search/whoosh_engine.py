@@ -50,6 +50,11 @@ def _schema() -> fields.Schema:
     )
 
 
+def _unchanged(doc: dict) -> dict:
+    """The Whoosh writer takes search documents as they are."""
+    return doc
+
+
 def _to_whoosh(doc: dict) -> dict:
     out = {}
     for key, value in doc.items():
@@ -153,6 +158,7 @@ class WhooshEngine:
     picks up the writer's latest commit, and with no index yet it finds nothing and says so."""
 
     name = "whoosh"
+    prepare = staticmethod(_unchanged)
 
     def __init__(self, path: str, read_only: bool = False):
         self.path = Path(path)
@@ -264,11 +270,15 @@ class WhooshEngine:
         n = 0
         self.vocab.reset()
         self.completions.reset()
-        for doc in docs:
-            writer.add_document(**_to_whoosh(doc))
-            self.vocab.add([doc])
-            self.completions.add([doc])
-            n += 1
+        try:
+            for doc in docs:
+                writer.add_document(**_to_whoosh(doc))
+                self.vocab.add([doc])
+                self.completions.add([doc])
+                n += 1
+        except BaseException:  # the documents failed (a store read, a worker): let go of the writer and its files
+            writer.cancel()
+            raise
         writer.commit(optimize=True)
         self.vocab.save()
         self.completions.save()

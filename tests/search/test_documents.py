@@ -79,3 +79,50 @@ def test_tantivy_words_are_the_cleaned_text_fields(seed_records, example_record)
         want = [_clean(v) for name in spelling.FIELDS
                 for v in (doc.get(name) if isinstance(doc.get(name), list) else [doc.get(name)]) if v]
         assert _to_tantivy(doc)["words"] == want and want
+
+
+def _tokens(analyzer, text: str) -> list[tuple[str, int]]:
+    return [(t.text, t.position) for t in analyzer.pre_tokenize(text).tokens]
+
+
+ODD_TEXT = ["nhs_number", "Date of birth (dd/mm/yyyy)", "e.g. 1.5 a.b..c .x. a b c", "ab.c.", "a..b", "x_", "_",
+            "café naïve", "cafe\u0301 ²³ x²y", "Ⅻ٣٤ ‿tie⁀", "\u200d zw\u200cj", "日本語のテキスト", "one\ttwo\nthree  four",
+            "", "   ", "...", "A.B.C. D-E F'G", "x" * 300, "nhs number. NHS-number; nhs.number"]
+
+
+def test_split_words_are_the_regex_tokenizers_own():
+    """The variables' words, found in Python (_split) and read by the whitespace tokenizer, are the tokens and
+    positions the regex tokenizer gives on the text itself: queries, analysed by the latter, match them."""
+    from catalogue.search.tantivy_engine import _analyzer, _split, _split_analyzer
+
+    regex, split = _analyzer(), _split_analyzer()
+    for text in ODD_TEXT:
+        assert _tokens(split, _split(text)) == _tokens(regex, text), text
+
+
+@given(st.text(alphabet=st.sampled_from("ab_Z9.  -\n\té²\u0301‿日"), max_size=60) | st.text(max_size=60))
+@settings(max_examples=400, deadline=None)
+def test_split_words_agree_on_any_text(text):
+    from catalogue.search.tantivy_engine import _analyzer, _clean, _split, _split_analyzer
+
+    text = _clean(text)
+    assert _tokens(_split_analyzer(), _split(text)) == _tokens(_analyzer(), text)
+
+
+def test_prepared_documents_index_as_plain_ones(seed_records, tmp_path):
+    """A rebuild from prepare()'d documents (made in worker processes) gives the same index as from plain ones."""
+    from catalogue.search.interface import SearchQuery
+    from catalogue.search.tantivy_engine import TantivyEngine, prepare
+
+    docs = [search_document(r, "Publisher name") for r in seed_records]
+    plain, prepared = TantivyEngine(str(tmp_path / "plain")), TantivyEngine(str(tmp_path / "prepared"))
+    try:
+        assert plain.rebuild(docs) == prepared.rebuild([prepare(d) for d in docs]) == len(docs)
+        for text in ["", "nhs number", '"date of birth"', "variables:postcode", "hospital -school"]:
+            a, b = plain.search(SearchQuery(text=text, page_size=50)), prepared.search(SearchQuery(text=text, page_size=50))
+            assert (a.total, sorted(h.id for h in a.hits), a.facets) == \
+                (b.total, sorted(h.id for h in b.hits), b.facets), text  # ties: two writer threads, either order
+        assert plain.suggest("nhs") == prepared.suggest("nhs")
+    finally:
+        plain.close()
+        prepared.close()

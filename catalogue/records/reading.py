@@ -1,0 +1,74 @@
+"""Search documents of many stored records, for a rebuild of the search index (`catalogue reindex`, the indexer).
+
+Reading a record, scoring it and preparing its document costs more than the engine's own indexing, so from
+PROCESS_FROM records on the work runs in worker processes, a batch each, while this process feeds the engine.
+The workers are forked when documents() is called, before the caller starts the engine's writer threads, and they
+read through a fresh connection pool (SQLAlchemy's advice for forked processes), never the parent's connections.
+"""
+from __future__ import annotations
+
+import os
+from collections import deque
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from typing import Callable, Iterator
+
+from catalogue.records.store import Store
+from catalogue.search.documents import search_document
+
+BATCH = 1000  # records a read, in this process or a worker
+PROCESS_FROM = 5000  # fewer records are read here: the workers would not pay for themselves
+AHEAD = 2  # batches in flight per worker, so memory stays flat however large the store
+
+_worker: tuple | None = None  # (store, publisher names, prepare) in a worker process
+
+
+def _identity(doc: dict) -> dict:
+    return doc
+
+
+def documents(store: Store, ids: list[str], names: dict[str, str], prepare: Callable[[dict], dict] = _identity,
+              processes: int | None = None, process_from: int | None = None) -> Iterator[dict]:
+    """Each published record of `ids`, in order, as prepare(search document). With `processes` (default: the
+    machine's cores, at most 4) worker processes from `process_from` records on; a batch that fails in a worker
+    raises here."""
+    processes = processes or min(os.cpu_count() or 1, 4)
+    process_from = PROCESS_FROM if process_from is None else process_from
+    batches = [ids[start:start + BATCH] for start in range(0, len(ids), BATCH)]
+    if len(ids) < process_from or processes < 2 or not _shareable(store.url):
+        return (doc for batch in batches for doc in _read(store, batch, names, prepare))
+    pool = ProcessPoolExecutor(processes, mp_context=get_context("fork"), initializer=_start,
+                               initargs=(store, names, prepare))
+    running = deque(pool.submit(_read_here, batch) for batch in batches[:processes * AHEAD])  # forks now
+    return _collect(pool, running, batches[processes * AHEAD:])
+
+
+def _collect(pool: ProcessPoolExecutor, running: deque, waiting: list[list[str]]) -> Iterator[dict]:
+    try:
+        for batch in waiting:
+            yield from running.popleft().result()
+            running.append(pool.submit(_read_here, batch))
+        while running:
+            yield from running.popleft().result()
+    finally:  # done, failed, or the caller stopped early: read no more
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _shareable(url: str) -> bool:
+    """Whether another process can open the same database (not an in-memory SQLite one)."""
+    return not (url.startswith("sqlite") and (":memory:" in url or url.rstrip("/") in ("sqlite:", "sqlite:/")))
+
+
+def _read(store: Store, ids: list[str], names: dict[str, str], prepare: Callable[[dict], dict]) -> list[dict]:
+    return [prepare(search_document(record, names.get(pub, ""))) for _i, pub, record in store.records(ids)]
+
+
+def _start(store: Store, names: dict[str, str], prepare: Callable[[dict], dict]) -> None:
+    global _worker
+    store.engine.dispose(close=False)  # a pool of this process's own: the parent's connections stay the parent's
+    _worker = (store, names, prepare)
+
+
+def _read_here(ids: list[str]) -> list[dict]:
+    store, names, prepare = _worker
+    return _read(store, ids, names, prepare)
