@@ -7,18 +7,26 @@ read through a fresh connection pool (SQLAlchemy's advice for forked processes),
 """
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 from typing import Callable, Iterator
 
+from catalogue.errors import CatalogueError
 from catalogue.records.store import Store
 from catalogue.search.documents import search_document
 
 BATCH = 1000  # records a read, in this process or a worker
 PROCESS_FROM = 5000  # fewer records are read here: the workers would not pay for themselves
 AHEAD = 2  # batches in flight per worker, so memory stays flat however large the store
+
+class WorkerLost(CatalogueError):
+    code = "reindex-worker-lost"
+
 
 _worker: tuple | None = None  # (store, publisher names, prepare) in a worker process
 
@@ -38,7 +46,7 @@ def documents(store: Store, ids: list[str], names: dict[str, str], prepare: Call
     if len(ids) < process_from or processes < 2 or not _shareable(store.url):
         return (doc for batch in batches for doc in _read(store, batch, names, prepare))
     pool = ProcessPoolExecutor(processes, mp_context=get_context("fork"), initializer=_start,
-                               initargs=(store, names, prepare))
+                               initargs=(store, names, prepare, os.getpid()))
     running = deque(pool.submit(_read_here, batch) for batch in batches[:processes * AHEAD])  # forks now
     return _collect(pool, running, batches[processes * AHEAD:])
 
@@ -50,6 +58,9 @@ def _collect(pool: ProcessPoolExecutor, running: deque, waiting: list[list[str]]
             running.append(pool.submit(_read_here, batch))
         while running:
             yield from running.popleft().result()
+    except BrokenProcessPool:
+        raise WorkerLost("A process reading the store for the rebuild ended abruptly (killed, or out of memory). "
+                         "The rebuild stopped and the records are untouched; run it again.") from None
     finally:  # done, failed, or the caller stopped early: read no more
         pool.shutdown(wait=True, cancel_futures=True)
 
@@ -63,10 +74,24 @@ def _read(store: Store, ids: list[str], names: dict[str, str], prepare: Callable
     return [prepare(search_document(record, names.get(pub, ""))) for _i, pub, record in store.records(ids)]
 
 
-def _start(store: Store, names: dict[str, str], prepare: Callable[[dict], dict]) -> None:
+def _start(store: Store, names: dict[str, str], prepare: Callable[[dict], dict], parent: int) -> None:
     global _worker
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the pool
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler (the indexer's only notes a stop)
+    _die_with(parent)
     store.engine.dispose(close=False)  # a pool of this process's own: the parent's connections stay the parent's
     _worker = (store, names, prepare)
+
+
+def _die_with(parent: int) -> None:
+    """Have Linux kill this worker when its parent ends, even by kill -9, so no reader is left behind holding a
+    database connection (PR_SET_PDEATHSIG; elsewhere nothing is done)."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent ended before the request was made
+        os._exit(1)
 
 
 def _read_here(ids: list[str]) -> list[dict]:

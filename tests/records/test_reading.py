@@ -1,12 +1,15 @@
 """A rebuild's documents read in worker processes are the ones read here, in order; a worker's failure is raised
 and stops the reading; the index built from them answers as before (SQLite, and PostgreSQL under test-postgres)."""
 import os
+from pathlib import Path
 
 import pytest
 
 from catalogue.records import reading
 from catalogue.search.interface import SearchQuery
 from catalogue.search.tantivy_engine import prepare
+
+pytestmark = pytest.mark.postgres
 
 
 def _ids(cat):
@@ -83,3 +86,53 @@ def test_reindex_through_workers_finds_the_same(engine_small_catalogue, monkeypa
 def test_in_memory_sqlite_is_read_here():
     assert not reading._shareable("sqlite:///:memory:") and not reading._shareable("sqlite://")
     assert reading._shareable("sqlite:////tmp/x/catalogue.db") and reading._shareable("postgresql+psycopg://u@h/db")
+
+
+def _dies(doc: dict) -> dict:
+    os.kill(os.getpid(), 9)
+
+
+def test_a_killed_worker_is_a_plain_error(small_catalogue, monkeypatch):
+    cat = small_catalogue
+    docs = reading.documents(cat.store, _ids(cat), cat.publisher_names(), _dies, processes=2, process_from=1)
+    with pytest.raises(reading.WorkerLost, match="ended abruptly"):
+        list(docs)
+    assert cat.store.count() == 12
+
+
+def _gone(pid: int) -> bool:
+    try:
+        return "State:\tZ" in Path(f"/proc/{pid}/status").read_text()  # ended, not yet reaped
+    except FileNotFoundError:
+        return True
+
+
+def test_workers_end_with_their_parent_even_by_kill_9(small_catalogue, tmp_path):
+    """A rebuild killed with -9 (an indexer killed by its supervisor) leaves no worker behind."""
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "killed.py"
+    script.write_text(f"""
+import os, time
+from catalogue.records.store import Store
+from catalogue.records import reading
+
+def slow(doc):
+    time.sleep(60)
+    return doc
+
+store = Store({small_catalogue.store.url!r})
+docs = reading.documents(store, {_ids(small_catalogue)!r}, {{}}, slow, processes=2, process_from=1)
+print(*docs.gi_frame.f_locals["pool"]._processes, flush=True)
+time.sleep(0.5)
+os.kill(os.getpid(), 9)
+""")
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+    pids = [int(p) for p in out.stdout.split()]
+    assert len(pids) == 2, out.stderr
+    deadline = time.monotonic() + 10
+    while not all(_gone(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert all(_gone(p) for p in pids)
