@@ -149,6 +149,7 @@ class Indexer:
         safe = revision_before(store, self.grace)
         names = {p["id"]: p["name"] for p in store.publishers()}
         ids = sorted(i for i, _pub, _title, status, _rev in store.dataset_keys() if status == PUBLISHED)
+        engine.wait()  # no commit of ours running while the readers are forked
         n = engine.rebuild(reading.documents(store, ids, names, engine.prepare))
         engine.set_last_seq(safe)
         self.follower.reset()

@@ -24,6 +24,7 @@ BATCH = 1000  # records a read, in this process or a worker
 PROCESS_FROM = 5000  # fewer records are read here: the workers would not pay for themselves
 AHEAD = 2  # batches in flight per worker, so memory stays flat however large the store
 
+
 class WorkerLost(CatalogueError):
     code = "reindex-worker-lost"
 

@@ -192,6 +192,7 @@ class Catalogue:
             self._pub_names = None
             names = self.publisher_names()
             seq = self.store.max_seq()
+            self.engine.wait()  # no commit of ours running while the readers are forked
             n = self.engine.rebuild(reading.documents(self.store, self.published_ids(), names, self.engine.prepare))
             self.engine.set_last_seq(seq)
             return n
