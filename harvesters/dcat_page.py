@@ -25,6 +25,7 @@ from rdflib.exceptions import UniquenessError
 from rdflib.namespace import DCTERMS
 from rdflib.plugins.serializers.nt import _quoteLiteral
 
+from catalogue.collector import collector_paused
 from catalogue.formats.dcat import DCAT
 from catalogue.formats.dcat.read import TERMS
 from catalogue.formats.rdf_io import guess_format, parse_rdf
@@ -88,20 +89,6 @@ def read_page(data: bytes, location: str, content_type: str | None = None) -> Pa
             except (SyntaxError, ValueError):
                 pass
         return page_of_graph(parse_rdf(data, source=location, content_type=content_type))
-
-
-@contextmanager
-def collector_paused():
-    """Python's cycle collector off while a page's objects are made. They hold no cycles (plain dicts, lists and
-    terms), and a heap growing by millions of them set off full collections that scanned it again and again: about
-    a third of the time a 2,000-dataset page took to read. Memory is freed by reference counting as before."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 @contextmanager

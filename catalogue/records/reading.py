@@ -8,6 +8,7 @@ read through a fresh connection pool (SQLAlchemy's advice for forked processes),
 from __future__ import annotations
 
 import ctypes
+import gc
 import os
 import signal
 from collections import deque
@@ -16,6 +17,7 @@ from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 from typing import Callable, Iterator
 
+from catalogue.collector import collector_paused
 from catalogue.errors import CatalogueError
 from catalogue.records.store import Store
 from catalogue.search.documents import search_document
@@ -54,11 +56,12 @@ def documents(store: Store, ids: list[str], names: dict[str, str], prepare: Call
 
 def _collect(pool: ProcessPoolExecutor, running: deque, waiting: list[list[str]]) -> Iterator[dict]:
     try:
-        for batch in waiting:
-            yield from running.popleft().result()
-            running.append(pool.submit(_read_here, batch))
-        while running:
-            yield from running.popleft().result()
+        with collector_paused():  # while the engine is fed: the documents hold no cycles
+            for batch in waiting:
+                yield from running.popleft().result()
+                running.append(pool.submit(_read_here, batch))
+            while running:
+                yield from running.popleft().result()
     except BrokenProcessPool:
         raise WorkerLost("A process reading the store for the rebuild ended abruptly (killed, or out of memory). "
                          "The rebuild stopped and the records are untouched; run it again.") from None
@@ -81,6 +84,7 @@ def _start(store: Store, names: dict[str, str], prepare: Callable[[dict], dict],
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler (the indexer's only notes a stop)
     _die_with(parent)
     store.engine.dispose(close=False)  # a pool of this process's own: the parent's connections stay the parent's
+    gc.freeze()  # the parent's heap, inherited, out of the cycle collector's way (and its pages left shared)
     _worker = (store, names, prepare)
 
 

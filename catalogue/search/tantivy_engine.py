@@ -127,10 +127,12 @@ def _to_tantivy(doc: dict) -> dict:
     out["title_sort"] = [_clean(doc.get("title")).lower()]
     out["modified"] = [_clean(doc.get("modified"))]
     out["readiness"] = [int(round(float(doc.get("readiness") or 0) * 10))]
-    out["words"] = [v for name in spelling.FIELDS for v in out.get(name, ())]  # all text fields, cleaned above
+    # one value each (fewer objects to pass between processes): the words field keeps no positions, and the
+    # variables run on from one to the next as in the Whoosh adapter, which joins them with new lines too
+    out["words"] = ["\n".join(v for name in spelling.FIELDS for v in out.get(name, ()))]  # cleaned above
     for name in SPLIT_FIELDS:
         if name in out:
-            out[name] = [_split(v) for v in out[name]]  # after "words": the vocabulary's own tokenizer reads the text
+            out[name] = [_split("\n".join(out[name]))]  # after "words": the vocabulary's own tokenizer reads the text
     return out
 
 

@@ -136,3 +136,19 @@ os.kill(os.getpid(), 9)
     while not all(_gone(p) for p in pids) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert all(_gone(p) for p in pids)
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_collector_is_left_as_it_was(small_catalogue, enabled):
+    import gc
+
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        docs = reading.documents(small_catalogue.store, _ids(small_catalogue), {}, processes=2, process_from=1)
+        next(docs)
+        assert not gc.isenabled()  # paused while the engine is fed
+        docs.close()
+        assert gc.isenabled() == enabled
+    finally:
+        (gc.enable if was else gc.disable)()

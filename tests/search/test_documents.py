@@ -68,7 +68,8 @@ def test_generated_partial_records(record):
 
 
 def test_tantivy_words_are_the_cleaned_text_fields(seed_records, example_record):
-    """The Tantivy document's spelling words reuse its cleaned text fields: the same as cleaning them afresh."""
+    """The Tantivy document's spelling words are its cleaned text fields, the same as cleaning them afresh, in one
+    value (the words field keeps no positions, so joining changes nothing it counts)."""
     from catalogue.search import spelling
     from catalogue.search.tantivy_engine import _clean, _to_tantivy
 
@@ -78,7 +79,7 @@ def test_tantivy_words_are_the_cleaned_text_fields(seed_records, example_record)
         doc = search_document(record, "Publisher name")
         want = [_clean(v) for name in spelling.FIELDS
                 for v in (doc.get(name) if isinstance(doc.get(name), list) else [doc.get(name)]) if v]
-        assert _to_tantivy(doc)["words"] == want and want
+        assert _to_tantivy(doc)["words"] == ["\n".join(want)] and want  # one value: the field keeps no positions
 
 
 def _tokens(analyzer, text: str) -> list[tuple[str, int]]:
