@@ -78,8 +78,9 @@ _WORDS = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.regex(WORD_PATTERN)).buil
 def _split(text: str) -> str:
     """The words Tantivy's regex tokenizer finds in the text, joined with spaces: the same tokens at the same
     positions under the whitespace tokenizer. Found in Python, the words of ASCII text (where Python's \\w and
-    Rust's agree) take about a third of the regex tokenizer's time, and the finding can run in worker processes
-    (prepare); other text goes through the regex tokenizer itself."""
+    Rust's agree) take about a fifth of the regex tokenizer's time (0.44 against 2.3 CPU s for 10,000 synthetic
+    records' variables), and the finding can run in worker processes (prepare); other text goes through the regex
+    tokenizer itself."""
     return " ".join(_ASCII_WORD.findall(text) if text.isascii() else _WORDS.analyze(text))
 
 
