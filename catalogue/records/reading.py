@@ -11,6 +11,7 @@ import ctypes
 import gc
 import os
 import signal
+import warnings
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -50,7 +51,9 @@ def documents(store: Store, ids: list[str], names: dict[str, str], prepare: Call
         return (doc for batch in batches for doc in _read(store, batch, names, prepare))
     pool = ProcessPoolExecutor(processes, mp_context=get_context("fork"), initializer=_start,
                                initargs=(store, names, prepare, os.getpid()))
-    running = deque(pool.submit(_read_here, batch) for batch in batches[:processes * AHEAD])  # forks now
+    with warnings.catch_warnings():  # Python 3.12+ warns of fork beside threads: ours run no code in the children
+        warnings.filterwarnings("ignore", message=r".*fork\(\) may lead to deadlocks", category=DeprecationWarning)
+        running = deque(pool.submit(_read_here, batch) for batch in batches[:processes * AHEAD])  # forks now
     return _collect(pool, running, batches[processes * AHEAD:])
 
 
