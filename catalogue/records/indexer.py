@@ -31,7 +31,6 @@ from catalogue.records import reading
 from catalogue.records.clock import utc_now
 from catalogue.records.service import Catalogue
 from catalogue.records.store import PUBLISHED, RevisionRow, Store
-from catalogue.search.documents import search_document
 from catalogue.settings import Settings
 
 GAP_GRACE = 60.0  # seconds a missing revision number may hold the watermark back (a transaction still open)
@@ -136,8 +135,7 @@ class Indexer:
         names = {p["id"]: p["name"] for p in store.publishers()}  # fresh: another node may have renamed one
         live = [i for i, _, status in todo if status == PUBLISHED]
         for start in range(0, len(live), BATCH):
-            batch = store.records(live[start:start + BATCH])
-            engine.index([search_document(record, names.get(pub, "")) for _i, pub, record in batch])
+            engine.index(reading.read(store, live[start:start + BATCH], names))
         engine.delete([i for i, _, status in todo if status != PUBLISHED])
         self.follower.seen(todo)
         return len(todo)
@@ -148,9 +146,8 @@ class Indexer:
         engine, store = self.cat.engine, self.cat.store
         safe = revision_before(store, self.grace)
         names = {p["id"]: p["name"] for p in store.publishers()}
-        ids = sorted(i for i, _pub, _title, status, _rev in store.dataset_keys() if status == PUBLISHED)
         engine.wait()  # no commit of ours running while the readers are forked
-        n = engine.rebuild(reading.documents(store, ids, names, engine.prepare))
+        n = engine.rebuild(reading.documents(store, self.cat.published_ids(), names, engine.prepare))
         engine.set_last_seq(safe)
         self.follower.reset()
         return n

@@ -48,7 +48,7 @@ def documents(store: Store, ids: list[str], names: dict[str, str], prepare: Call
     process_from = PROCESS_FROM if process_from is None else process_from
     batches = [ids[start:start + BATCH] for start in range(0, len(ids), BATCH)]
     if len(ids) < process_from or processes < 2 or not _shareable(store.url):
-        return (doc for batch in batches for doc in _read(store, batch, names, prepare))
+        return (doc for batch in batches for doc in read(store, batch, names, prepare))
     pool = ProcessPoolExecutor(processes, mp_context=get_context("fork"), initializer=_start,
                                initargs=(store, names, prepare, os.getpid()))
     with warnings.catch_warnings():  # Python 3.12+ warns of fork beside threads: ours run no code in the children
@@ -77,7 +77,9 @@ def _shareable(url: str) -> bool:
     return not (url.startswith("sqlite") and (":memory:" in url or url.rstrip("/") in ("sqlite:", "sqlite:/")))
 
 
-def _read(store: Store, ids: list[str], names: dict[str, str], prepare: Callable[[dict], dict]) -> list[dict]:
+def read(store: Store, ids: list[str], names: dict[str, str],
+         prepare: Callable[[dict], dict] = _identity) -> list[dict]:
+    """prepare(search document) of each published record of `ids`, in this process: one batch."""
     return [prepare(search_document(record, names.get(pub, ""))) for _i, pub, record in store.records(ids)]
 
 
@@ -104,4 +106,4 @@ def _die_with(parent: int) -> None:
 
 def _read_here(ids: list[str]) -> list[dict]:
     store, names, prepare = _worker
-    return _read(store, ids, names, prepare)
+    return read(store, ids, names, prepare)

@@ -172,8 +172,7 @@ class Catalogue:
             gone = [i for i, status in todo if status != PUBLISHED]
             names = self.publisher_names()
             for start in range(0, len(live_ids), 500):
-                batch = self.store.records(live_ids[start:start + 500])
-                self.engine.index([search_document(record, names.get(pub, "")) for _i, pub, record in batch])
+                self.engine.index(reading.read(self.store, live_ids[start:start + 500], names))
             self.engine.delete(gone)
             self.engine.set_last_seq(max(seq for _, seq, _ in marks))
             return len(todo)

@@ -338,8 +338,9 @@ class TantivyEngine:
     def _state(self) -> dict:
         return read_json(self._state_file())
 
-    def _write_state(self, state: dict) -> None:
-        write_json(self._state_file(), state)
+    def _write_state(self, seq: int | None) -> None:
+        """The engine, schema version and revision mark beside the index (None: no mark, a rebuild is owed)."""
+        write_json(self._state_file(), {"engine": "tantivy", "version": SCHEMA_VERSION, "seq": seq})
 
     def _current(self) -> bool:
         state = self._state()
@@ -383,7 +384,7 @@ class TantivyEngine:
             shutil.rmtree(self.path)
         self.path.mkdir(parents=True)
         self._ix = tantivy.Index(_schema(), path=str(self.path), reuse=False)
-        self._write_state({"engine": "tantivy", "version": SCHEMA_VERSION, "seq": None})
+        self._write_state(None)
 
     def last_seq(self) -> int | None:
         """The revision the index holds; in the writer, the one it will hold once the commit running lands."""
@@ -408,7 +409,7 @@ class TantivyEngine:
             error, self._commit_error = self._commit_error, None
             if error is not None:  # the last commit failed: its documents are not in, so neither is the mark
                 raise error
-            self._write_state({"engine": "tantivy", "version": SCHEMA_VERSION, "seq": seq})
+            self._write_state(seq)
 
     def suggest(self, text: str, limit: int = 8) -> list[dict]:
         return self.completions.suggest(text, limit)
@@ -459,7 +460,7 @@ class TantivyEngine:
                 seq, self._pending_seq = self._pending_seq, None
                 try:
                     if error is None and seq is not None:
-                        self._write_state({"engine": "tantivy", "version": SCHEMA_VERSION, "seq": seq})
+                        self._write_state(seq)
                 except BaseException as exc:  # noqa: BLE001
                     error = exc
                 self._commit_error, self._committing = error, None
@@ -519,7 +520,7 @@ class TantivyEngine:
                 self._create()
                 self._register()
             # no revision mark until the caller sets one: a rebuild that stops half way is redone, as with Whoosh
-            self._write_state({"engine": "tantivy", "version": SCHEMA_VERSION, "seq": None})
+            self._write_state(None)
             writer = self._writer(REBUILD_HEAP, 2)
             schema = self._ix.schema
             writer.delete_all_documents()

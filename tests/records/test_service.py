@@ -87,9 +87,11 @@ def test_stale_index_catches_up_from_the_revision_counter(engine_small_catalogue
     assert seed_records[1]["identifier"] not in ids(small_catalogue.search(SearchQuery(page_size=50)))
 
 
-def test_reindex_matches_the_store(engine_small_catalogue):
+def test_reindex_matches_the_store(engine_small_catalogue, monkeypatch):
+    from catalogue.records import reading
+
     cat = engine_small_catalogue
-    cat.REINDEX_BATCH = 5  # several batches
+    monkeypatch.setattr(reading, "BATCH", 5)  # several batches
     assert cat.reindex() == cat.store.count() == cat.engine.doc_count() == 12
     assert cat.search(SearchQuery()).total == 12
 
